@@ -1,0 +1,131 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "kefu",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kefu", targets: ["kefu"]),
+        .library(name: "WeChatSimulator", targets: ["WeChatSimulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        // The domain: interactions, the window policy, accounts. No I/O.
+        .target(
+            name: "KefuCore",
+            swiftSettings: swiftSettings
+        ),
+        // WeChat's wire protocol: callback signatures, AES (WXBizMsgCrypt), push XML.
+        .target(
+            name: "WeChatProtocol",
+            dependencies: [
+                "KefuCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The store protocol every backend implements, and the embedded SQLite backend.
+        .target(
+            name: "KefuStore",
+            dependencies: [
+                "KefuCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KefuSQLite",
+            dependencies: [
+                "KefuCore", "KefuStore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Background services: the trimmer now; scheduler, trigger evaluator and senders later.
+        .target(
+            name: "KefuWorkers",
+            dependencies: [
+                "KefuCore", "KefuStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP application: callback endpoint, admin API, operations endpoints.
+        .target(
+            name: "KefuApp",
+            dependencies: [
+                "KefuCore", "WeChatProtocol", "KefuStore", "KefuSQLite", "KefuWorkers",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A local stand-in for WeChat: the API kefu calls, and followers that push callbacks.
+        .target(
+            name: "WeChatSimulator",
+            dependencies: [
+                "KefuCore", "WeChatProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The thin executable: command-line parsing and configuration only.
+        .executableTarget(
+            name: "kefu",
+            dependencies: [
+                "KefuCore", "KefuApp", "WeChatSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KefuTestSupport",
+            dependencies: [
+                "KefuCore", "KefuApp", "WeChatProtocol", "WeChatSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KefuTests",
+            dependencies: [
+                "KefuCore", "WeChatProtocol", "KefuStore", "KefuSQLite", "KefuWorkers", "KefuApp",
+                "WeChatSimulator", "KefuTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

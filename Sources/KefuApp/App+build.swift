@@ -1,0 +1,51 @@
+import Hummingbird
+import KefuCore
+import KefuStore
+import KefuWorkers
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Builds the `kefu serve` application: callback endpoint, admin API, operations endpoints, the
+/// group committer and (unless `workers == 0`) the in-process workers. The executable and the
+/// tests both call this.
+public func buildApplication(
+    configuration: KefuConfiguration,
+    store: any KefuStore,
+    clock: any WallClock = SystemWallClock(),
+    metrics: KefuMetrics = KefuMetrics(),
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    try configuration.validate()
+    let committer = GroupCommitter(
+        store: store, policy: configuration.windowPolicy, clock: clock,
+        configuration: .init(maxBatch: configuration.maxCommitBatch), logger: logger,
+        onCommit: { metrics.commitBatch($0) })
+    let accounts = AccountCache(store: store, clock: clock)
+
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    CallbackController(accounts: accounts, committer: committer, clock: clock,
+                       bodyLimit: configuration.callbackBodyLimit, metrics: metrics).addRoutes(to: router)
+    OperationsController(store: store, metrics: metrics).addRoutes(to: router)
+    let api = router.group("/api/v1").add(middleware: AdminAuthMiddleware(token: configuration.adminToken.map { Array($0.utf8) }))
+    AccountsController(store: store, cache: accounts, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
+    LedgerController(store: store, clock: clock, policy: configuration.windowPolicy,
+                     bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
+
+    var services: [any Service] = [GroupCommitterService(committer: committer)]
+    if configuration.workers > 0 {
+        services.append(Trimmer(store: store, clock: clock, configuration: configuration.trimmer, logger: logger,
+                                ledgerSize: { metrics.ledgerSize($0) }))
+    }
+    if configuration.adminToken == nil {
+        logger.warning("KEFU_ADMIN_TOKEN is not set: the admin API is open to anyone on this machine")
+    }
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kefu"),
+        services: services,
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+}

@@ -1,0 +1,46 @@
+import KefuCore
+import KefuWorkers
+
+/// Everything `kefu serve` and `kefu worker` read from the command line and environment,
+/// already validated. Built by the executable from swift-configuration; tests build it directly.
+public struct KefuConfiguration: Sendable {
+    /// `sqlite:PATH` (the default, `sqlite:kefu.db`) or `postgres://…`.
+    public var database: String = "sqlite:kefu.db"
+    public var host: String = "127.0.0.1"
+    /// 0 picks a free port (tests).
+    public var port: Int = 8080
+    /// Bearer token of the admin API. Required unless listening on loopback.
+    public var adminToken: String?
+    public var windowPolicy: WindowPolicy = .wechatDefault
+    /// Largest callback body accepted, in bytes (413 above it).
+    public var callbackBodyLimit: Int = 64 * 1024
+    /// Largest admin API request body, in bytes.
+    public var apiBodyLimit: Int = 4 * 1024 * 1024
+    /// In-process worker sets in `serve` (0: HTTP only).
+    public var workers: Int = 1
+    /// WeChat API base URL (the simulator's, in tests and demos).
+    public var wechatAPI: String = "https://api.weixin.qq.com"
+    public var trimmer: Trimmer.Configuration = .init()
+    /// Interactions per group-commit transaction at most.
+    public var maxCommitBatch: Int = 512
+
+    public init() {}
+
+    /// True when `host` only accepts connections from this machine.
+    public var listensOnLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    public func validate() throws {
+        guard (0...65535).contains(port) else { throw KefuError(.badConfiguration, "--port: must be between 0 and 65535") }
+        guard workers >= 0 && workers <= 64 else { throw KefuError(.badConfiguration, "--workers: must be between 0 and 64") }
+        guard callbackBodyLimit >= 1024 else { throw KefuError(.badConfiguration, "callback body limit: must be at least 1024 bytes") }
+        if adminToken == nil && !listensOnLoopback {
+            throw KefuError(.badConfiguration, "KEFU_ADMIN_TOKEN must be set to listen on \(host): the admin API would be open to the network")
+        }
+        if let token = adminToken, token.utf8.count < 16 {
+            throw KefuError(.badConfiguration, "KEFU_ADMIN_TOKEN: must be at least 16 characters")
+        }
+        try windowPolicy.validate()
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Hummingbird
+import KefuCore
+import Logging
+
+/// Always-on error mapping: domain errors become statuses with `{"error": {"message": …}}`,
+/// HTTP errors keep their status, and anything unexpected is logged at error level with the
+/// request id and answered with a bare 500 (never a database message).
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as KefuError {
+            let status: HTTPResponse.Status = switch error.code {
+            case .invalid: .unprocessableContent
+            case .notFound: .notFound
+            case .conflict: .conflict
+            case .unauthorized: .unauthorized
+            case .unavailable: .serviceUnavailable
+            case .badConfiguration: .unprocessableContent
+            default: .internalServerError
+            }
+            if status == .internalServerError || status == .serviceUnavailable {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            let message = status == .internalServerError ? "internal error" : error.message
+            return JSONBody.error(status, message)
+        } catch let error as any HTTPResponseError {
+            let message = (error as? HTTPError)?.body ?? error.status.reasonPhrase
+            return JSONBody.error(error.status, message)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            return JSONBody.error(.internalServerError, "internal error")
+        }
+    }
+}
+
+/// JSON responses with kefu's conventions.
+enum JSONBody {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func response(_ status: HTTPResponse.Status = .ok, _ value: some Encodable) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        struct Envelope: Encodable { struct Inner: Encodable { var message: String }; var error: Inner }
+        return (try? response(status, Envelope(error: .init(message: message)))) ?? Response(status: status)
+    }
+
+    /// Decodes a JSON request body; type and shape errors become 422 naming the field.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        var request = request
+        let buffer = try await request.collectBody(upTo: limit)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw KefuError.invalid(path(context.codingPath + [key]), "is required")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw KefuError.invalid(path(context.codingPath), "has the wrong type")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw KefuError.invalid(path(context.codingPath), "must not be null")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw KefuError.invalid(path(context.codingPath), context.debugDescription)
+        } catch {
+            throw HTTPError(.badRequest, message: "the body is not valid JSON")
+        }
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        var out = ""
+        for key in keys {
+            if let index = key.intValue { out += "[\(index)]" } else { out += out.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+        }
+        return out.isEmpty ? "body" : out
+    }
+}

@@ -1,0 +1,43 @@
+import CoreMetrics
+import Metrics
+import Prometheus
+import Synchronization
+
+/// kefu's metrics, on a registry of its own (so several apps in one test process stay apart).
+/// Names are dotted; dimensions are bounded (outcome, appid — never openids).
+public final class KefuMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+    private let ledgerGauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+
+    public init() {
+        self.registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.valueHistogramBuckets["kefu_commit_batch_size"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+        self.factory = factory
+    }
+
+    /// Callbacks by outcome: recorded, duplicate, verified, unauthorized, unknown_account,
+    /// malformed, too_large, unavailable.
+    public func callback(_ outcome: String) {
+        CoreMetrics.Counter(label: "kefu.callbacks", dimensions: [("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// Interactions per group-commit transaction.
+    public func commitBatch(_ size: Int) {
+        CoreMetrics.Recorder(label: "kefu.commit.batch.size", dimensions: [], aggregate: true, factory: factory).record(size)
+    }
+
+    /// Open windows per account, refreshed by the trimmer.
+    public func ledgerSize(_ counts: [String: Int]) {
+        ledgerGauges.withLock { gauges in
+            for (appid, count) in counts {
+                let gauge = gauges[appid] ?? CoreMetrics.Gauge(label: "kefu.ledger.open.windows", dimensions: [("appid", appid)], factory: factory)
+                gauges[appid] = gauge
+                gauge.record(count)
+            }
+        }
+    }
+
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+}

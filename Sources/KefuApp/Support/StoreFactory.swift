@@ -1,0 +1,20 @@
+import KefuCore
+import KefuSQLite
+import KefuStore
+import Logging
+
+/// Opens the store a `--database` URL names.
+public enum StoreFactory {
+    public static func open(_ url: String, logger: Logger) async throws -> any KefuStore {
+        if url.hasPrefix("sqlite:") {
+            var path = String(url.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
+            guard !path.isEmpty else { throw KefuError(.badConfiguration, "--database: sqlite: needs a file path, e.g. sqlite:kefu.db") }
+            return try await SQLiteStore.open(path: path, logger: logger)
+        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw KefuError(.badConfiguration, "--database: the PostgreSQL backend is not available in this build yet; use sqlite:PATH")
+        }
+        throw KefuError(.badConfiguration, "--database: expected sqlite:PATH or postgres://user:pass@host:port/db")
+    }
+}

@@ -1,0 +1,74 @@
+import KefuCore
+import KefuStore
+import SQLiteNIO
+
+extension SQLiteStore {
+    static let accountColumns = "appid, app_secret, token, encoding_aes_key, previous_encoding_aes_key, original_id, name, send_rate, daily_budget, reserve, created_at, updated_at"
+
+    public func createAccount(_ account: Account) async throws {
+        try await write { db in
+            let existing = try await db.query("SELECT 1 FROM accounts WHERE appid = ?", [.text(account.appid)])
+            guard existing.isEmpty else { throw KefuError(.conflict, "account \(account.appid) already exists", field: "appid") }
+            _ = try await db.query(
+                "INSERT INTO accounts (\(Self.accountColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                Self.binds(account))
+        }
+    }
+
+    public func account(appid: String) async throws -> Account? {
+        try await read { db in
+            try await db.query("SELECT \(Self.accountColumns) FROM accounts WHERE appid = ?", [.text(appid)])
+                .first.map(Self.account(from:))
+        }
+    }
+
+    public func accounts() async throws -> [Account] {
+        try await read { db in
+            try await db.query("SELECT \(Self.accountColumns) FROM accounts ORDER BY appid", []).map(Self.account(from:))
+        }
+    }
+
+    public func updateAccount(_ account: Account) async throws {
+        try await write { db in
+            let existing = try await db.query("SELECT 1 FROM accounts WHERE appid = ?", [.text(account.appid)])
+            guard !existing.isEmpty else { throw KefuError(.notFound, "no account \(account.appid)") }
+            var binds = Array(Self.binds(account).dropFirst())
+            binds.append(.text(account.appid))
+            _ = try await db.query(
+                """
+                UPDATE accounts SET app_secret = ?, token = ?, encoding_aes_key = ?, previous_encoding_aes_key = ?,
+                    original_id = ?, name = ?, send_rate = ?, daily_budget = ?, reserve = ?, created_at = ?, updated_at = ?
+                WHERE appid = ?
+                """, binds)
+        }
+    }
+
+    public func deleteAccount(appid: String) async throws -> Bool {
+        try await write { db in
+            let existing = try await db.query("SELECT 1 FROM accounts WHERE appid = ?", [.text(appid)])
+            guard !existing.isEmpty else { return false }
+            _ = try await db.query("DELETE FROM accounts WHERE appid = ?", [.text(appid)])
+            return true
+        }
+    }
+
+    static func binds(_ account: Account) -> [SQLiteData] {
+        [
+            .text(account.appid), .text(account.appSecret), .text(account.token),
+            .optional(account.encodingAESKey), .optional(account.previousEncodingAESKey),
+            .optional(account.originalId), .optional(account.name),
+            .integer(account.sendRate), .integer(account.dailyBudget), .integer(account.reserve),
+            .millis(account.createdAt), .millis(account.updatedAt),
+        ]
+    }
+
+    static func account(from row: SQLiteRow) -> Account {
+        Account(
+            appid: row.string("appid"), appSecret: row.string("app_secret"), token: row.string("token"),
+            encodingAESKey: row.optionalString("encoding_aes_key"),
+            previousEncodingAESKey: row.optionalString("previous_encoding_aes_key"),
+            originalId: row.optionalString("original_id"), name: row.optionalString("name"),
+            sendRate: row.int("send_rate"), dailyBudget: row.int("daily_budget"), reserve: row.int("reserve"),
+            createdAt: row.int64("created_at"), updatedAt: row.int64("updated_at"))
+    }
+}

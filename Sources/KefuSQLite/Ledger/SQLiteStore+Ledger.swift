@@ -1,0 +1,201 @@
+import KefuCore
+import KefuStore
+import SQLiteNIO
+
+extension SQLiteStore {
+    /// Applies a batch in a fixed number of set-based statements, whatever its size:
+    /// 1. append to the log, skipping retries (`ON CONFLICT DO NOTHING … RETURNING`);
+    /// 2. upsert the followers (the latest interaction wins);
+    /// 3. open or reset the grants the policy names (the latest opening wins);
+    /// 4. let each unsubscribe close the grants opened before it;
+    /// 5. recompute the window summary of the touched followers.
+    /// Steps 3–4 compare times instead of relying on arrival order, so out-of-order pushes give
+    /// the same ledger as in-order ones.
+    public func record(_ interactions: [Interaction], policy: WindowPolicy, now: Int64) async throws -> [Bool] {
+        guard !interactions.isEmpty else { return [] }
+        return try await write { db in
+            var logBinds: [SQLiteData] = []
+            logBinds.reserveCapacity(interactions.count * 9)
+            for item in interactions {
+                logBinds += [
+                    .text(item.appid), .text(item.openid), .text(item.kind.rawValue), .text(item.detail),
+                    .optional(item.key), .optional(item.content), .millis(item.at), .millis(now), .text(item.dedupeKey),
+                ]
+            }
+            let inserted = try await db.query(
+                """
+                INSERT INTO interactions (appid, openid, kind, detail, key, content, at, received_at, dedupe_key)
+                VALUES \(Self.placeholders(rows: interactions.count, columns: 9))
+                ON CONFLICT (appid, dedupe_key) DO NOTHING
+                RETURNING appid, dedupe_key
+                """, logBinds)
+            var newKeys = Set(inserted.map { "\($0.string("appid"))\u{0}\($0.string("dedupe_key"))" })
+            var fresh: [Bool] = []
+            fresh.reserveCapacity(interactions.count)
+            var applied: [Interaction] = []
+            for item in interactions {
+                let isNew = newKeys.remove("\(item.appid)\u{0}\(item.dedupeKey)") != nil
+                fresh.append(isNew)
+                if isNew { applied.append(item) }
+            }
+            guard !applied.isEmpty else { return fresh }
+
+            var followerBinds: [SQLiteData] = []
+            for item in applied {
+                followerBinds += [.text(item.appid), .text(item.openid), .integer(item.kind == .unsubscribe ? 0 : 1),
+                                  .millis(item.at), .text(item.kind.rawValue)]
+            }
+            _ = try await db.query(
+                """
+                INSERT INTO followers (appid, openid, subscribed, last_interaction_at, last_interaction)
+                VALUES \(Self.placeholders(rows: applied.count, columns: 5))
+                ON CONFLICT (appid, openid) DO UPDATE SET
+                    subscribed = CASE WHEN excluded.last_interaction IN ('event', 'other')
+                                      THEN followers.subscribed ELSE excluded.subscribed END,
+                    last_interaction_at = excluded.last_interaction_at,
+                    last_interaction = excluded.last_interaction
+                WHERE excluded.last_interaction_at >= followers.last_interaction_at
+                """, followerBinds)
+
+            var grantRows = 0
+            var grantBinds: [SQLiteData] = []
+            for item in applied {
+                guard let grant = policy.grant(for: item.kind) else { continue }
+                let closes = item.at + Int64(grant.seconds) * 1000
+                guard closes > now else { continue }
+                grantRows += 1
+                grantBinds += [.text(item.appid), .text(item.openid), .text(item.kind.rawValue),
+                               .millis(item.at), .millis(closes), .optional(grant.sends)]
+            }
+            if grantRows > 0 {
+                _ = try await db.query(
+                    """
+                    INSERT INTO grants (appid, openid, kind, opened_at, closes_at, remaining)
+                    VALUES \(Self.placeholders(rows: grantRows, columns: 6))
+                    ON CONFLICT (appid, openid, kind) DO UPDATE SET
+                        opened_at = excluded.opened_at, closes_at = excluded.closes_at, remaining = excluded.remaining
+                    WHERE excluded.opened_at >= grants.opened_at
+                    """, grantBinds)
+            }
+
+            for item in applied where item.kind == .unsubscribe {
+                _ = try await db.query(
+                    "DELETE FROM grants WHERE appid = ? AND openid = ? AND opened_at <= ?",
+                    [.text(item.appid), .text(item.openid), .millis(item.at)])
+            }
+
+            var touched: [SQLiteData] = [.millis(now)]
+            var seen = Set<String>()
+            for item in applied where seen.insert("\(item.appid)\u{0}\(item.openid)").inserted {
+                touched += [.text(item.appid), .text(item.openid)]
+            }
+            _ = try await db.query(
+                """
+                UPDATE followers SET window_closes_at = (
+                    SELECT max(g.closes_at) FROM grants g
+                    WHERE g.appid = followers.appid AND g.openid = followers.openid
+                      AND g.closes_at > ?1 AND (g.remaining IS NULL OR g.remaining > 0))
+                WHERE (appid, openid) IN (VALUES \(Self.placeholders(rows: seen.count, columns: 2, from: 2)))
+                """, touched)
+            return fresh
+        }
+    }
+
+    public func audience(appid: String, now: Int64, limit: Int, after: AudienceCursor?) async throws -> AudiencePage {
+        try await read { db in
+            let count = try await db.query(
+                "SELECT count(*) AS n FROM followers WHERE appid = ? AND window_closes_at > ?",
+                [.text(appid), .millis(now)]).first?.int("n") ?? 0
+            var sql = """
+                SELECT openid, last_interaction_at, last_interaction, window_closes_at FROM followers
+                WHERE appid = ? AND window_closes_at > ?
+                """
+            var binds: [SQLiteData] = [.text(appid), .millis(now)]
+            if let after {
+                sql += " AND window_closes_at >= ? AND (window_closes_at > ? OR openid > ?)"
+                binds += [.millis(after.closesAt), .millis(after.closesAt), .text(after.openid)]
+            }
+            sql += " ORDER BY window_closes_at, openid LIMIT ?"
+            binds.append(.integer(limit + 1))
+            let rows = try await db.query(sql, binds)
+            let page = rows.prefix(limit)
+            let remaining = try await self.remaining(db, appid: appid, openids: page.map { $0.string("openid") }, now: now)
+            let users = page.map { row in
+                let openid = row.string("openid")
+                return AudienceEntry(
+                    openid: openid, lastInteractionAt: row.int64("last_interaction_at"),
+                    lastInteraction: InteractionKind(rawValue: row.string("last_interaction")) ?? .other,
+                    windowClosesAt: row.int64("window_closes_at"), remaining: remaining[openid] ?? 0)
+            }
+            let next = rows.count > limit ? users.last.map { AudienceCursor(closesAt: $0.windowClosesAt, openid: $0.openid) } : nil
+            return AudiencePage(count: count, users: users, nextCursor: next)
+        }
+    }
+
+    /// Sends left per follower across grants open at `now`; nil = unlimited.
+    private func remaining(_ db: SQLiteConnection, appid: String, openids: [String], now: Int64) async throws -> [String: Int?] {
+        guard !openids.isEmpty else { return [:] }
+        let rows = try await db.query(
+            """
+            SELECT openid, sum(remaining) AS left, max(remaining IS NULL) AS unlimited FROM grants
+            WHERE appid = ? AND closes_at > ? AND (remaining IS NULL OR remaining > 0)
+              AND openid IN (\(Self.placeholders(rows: 1, columns: openids.count).dropFirst().dropLast()))
+            GROUP BY openid
+            """, [.text(appid), .millis(now)] + openids.map { .text($0) })
+        var result: [String: Int?] = [:]
+        for row in rows {
+            result[row.string("openid")] = row.int("unlimited") == 1 ? .some(nil) : row.int("left")
+        }
+        return result
+    }
+
+    public func follower(appid: String, openid: String, now: Int64, recent: Int) async throws -> FollowerLedger? {
+        try await read { db in
+            guard let row = try await db.query(
+                "SELECT subscribed, last_interaction_at, last_interaction FROM followers WHERE appid = ? AND openid = ?",
+                [.text(appid), .text(openid)]).first
+            else { return nil }
+            let grants = try await db.query(
+                "SELECT kind, opened_at, closes_at, remaining FROM grants WHERE appid = ? AND openid = ? AND closes_at > ? ORDER BY closes_at",
+                [.text(appid), .text(openid), .millis(now)]
+            ).map { grant in
+                GrantState(kind: InteractionKind(rawValue: grant.string("kind")) ?? .other, openedAt: grant.int64("opened_at"),
+                           closesAt: grant.int64("closes_at"), remaining: grant.optionalInt("remaining"))
+            }
+            let log = try await db.query(
+                "SELECT id, kind, detail, key, at, received_at FROM interactions WHERE appid = ? AND openid = ? ORDER BY id DESC LIMIT ?",
+                [.text(appid), .text(openid), .integer(recent)]
+            ).map { entry in
+                LoggedInteraction(id: entry.int64("id"), kind: InteractionKind(rawValue: entry.string("kind")) ?? .other,
+                                  detail: entry.string("detail"), key: entry.optionalString("key"),
+                                  at: entry.int64("at"), receivedAt: entry.int64("received_at"))
+            }
+            return FollowerLedger(
+                openid: openid, subscribed: row.int("subscribed") == 1, lastInteractionAt: row.int64("last_interaction_at"),
+                lastInteraction: InteractionKind(rawValue: row.string("last_interaction")) ?? .other,
+                grants: grants, recentInteractions: log)
+        }
+    }
+
+    /// `(?, ?), (?, ?)…`, optionally numbered from `from` (`(?2, ?3), …`).
+    static func placeholders(rows: Int, columns: Int, from: Int? = nil) -> String {
+        var out = ""
+        out.reserveCapacity(rows * (columns * 3 + 4))
+        var number = from ?? 0
+        for row in 0..<rows {
+            if row > 0 { out += ", " }
+            out += "("
+            for column in 0..<columns {
+                if column > 0 { out += ", " }
+                if from != nil {
+                    out += "?\(number)"
+                    number += 1
+                } else {
+                    out += "?"
+                }
+            }
+            out += ")"
+        }
+        return out
+    }
+}

@@ -1,0 +1,118 @@
+import KefuCore
+import KefuStore
+import Logging
+import SQLiteNIO
+
+/// The embedded store: one SQLite file in WAL mode, shared by every kefu process on the machine.
+///
+/// Each process opens two connections: a writer (transactions serialised in-process by a FIFO
+/// gate, across processes by SQLite's `BEGIN IMMEDIATE` and the busy timeout) and a reader, so
+/// reads never wait behind a commit.
+public final class SQLiteStore: KefuStore {
+    let writer: SQLiteConnection
+    let reader: SQLiteConnection
+    let gate = SerialGate()
+    let logger: Logger
+    public let path: String
+
+    /// How long a statement waits for another process's write lock before failing.
+    public static let busyTimeoutMillis = 10_000
+
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection, logger: Logger) {
+        self.path = path
+        self.writer = writer
+        self.reader = reader
+        self.logger = logger
+    }
+
+    public static func open(path: String, logger: Logger) async throws -> SQLiteStore {
+        do {
+            let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            for connection in [writer, reader] {
+                _ = try await connection.query("PRAGMA busy_timeout = \(busyTimeoutMillis)", [])
+            }
+            _ = try await writer.query("PRAGMA journal_mode = WAL", [])
+            // FULL: a commit is on disk before the callback is acknowledged.
+            _ = try await writer.query("PRAGMA synchronous = FULL", [])
+            return SQLiteStore(path: path, writer: writer, reader: reader, logger: logger)
+        } catch {
+            throw KefuError(.unavailable, "cannot open the SQLite database at \(path)", underlying: error)
+        }
+    }
+
+    public func migrate() async throws {
+        try await write { db in
+            _ = try await db.query("CREATE TABLE IF NOT EXISTS kefu_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)", [])
+            let rows = try await db.query("SELECT coalesce(max(version), 0) AS version FROM kefu_migrations", [])
+            let current = rows.first?.column("version")?.integer ?? 0
+            for (index, statements) in SQLiteSchema.migrations.enumerated() where index + 1 > current {
+                for statement in statements { _ = try await db.query(statement, []) }
+                _ = try await db.query(
+                    "INSERT INTO kefu_migrations (version, applied_at) VALUES (?, ?)",
+                    [.integer(index + 1), .integer(Int(SystemWallClock().nowMillis()))])
+                self.logger.info("applied migration", metadata: ["kefu.migration": "\(index + 1)"])
+            }
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await read { db in try await db.query("SELECT 1", []) }
+    }
+
+    public func close() async throws {
+        try await writer.close()
+        try await reader.close()
+    }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction on the writer connection.
+    func write<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        do {
+            return try await gate.withGate {
+                _ = try await writer.query("BEGIN IMMEDIATE", [])
+                do {
+                    let result = try await body(writer)
+                    _ = try await writer.query("COMMIT", [])
+                    return result
+                } catch {
+                    _ = try? await writer.query("ROLLBACK", [])
+                    throw error
+                }
+            }
+        } catch let error as KefuError {
+            throw error
+        } catch {
+            throw KefuError(.unavailable, "the store could not complete a write", underlying: error)
+        }
+    }
+
+    func read<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        do {
+            return try await body(reader)
+        } catch let error as KefuError {
+            throw error
+        } catch {
+            throw KefuError(.unavailable, "the store could not complete a read", underlying: error)
+        }
+    }
+}
+
+extension SQLiteData {
+    static func optional(_ text: String?) -> SQLiteData { text.map { .text($0) } ?? .null }
+    static func optional(_ value: Int?) -> SQLiteData { value.map { .integer($0) } ?? .null }
+    static func millis(_ value: Int64) -> SQLiteData { .integer(Int(value)) }
+}
+
+extension SQLiteRow {
+    func int(_ name: String) -> Int { column(name)?.integer ?? 0 }
+    func int64(_ name: String) -> Int64 { Int64(column(name)?.integer ?? 0) }
+    func optionalInt(_ name: String) -> Int? {
+        guard let data = column(name), data != .null else { return nil }
+        return data.integer
+    }
+    func string(_ name: String) -> String { column(name)?.string ?? "" }
+    func optionalString(_ name: String) -> String? {
+        guard let data = column(name), data != .null else { return nil }
+        return data.string
+    }
+}

@@ -1,0 +1,126 @@
+import KefuCore
+import Logging
+import Synchronization
+
+/// Group commit for callbacks: every interaction waiting while a transaction runs goes into the
+/// next one, and each caller is resumed only after the transaction holding its interaction has
+/// committed. One writer loop per process; it stops accepting on shutdown after draining.
+public final class GroupCommitter: Sendable {
+    public struct Configuration: Sendable {
+        /// Interactions per transaction at most.
+        public var maxBatch: Int
+        public init(maxBatch: Int = 512) { self.maxBatch = maxBatch }
+    }
+
+    public struct Closed: Error, CustomStringConvertible {
+        public var description: String { "the interaction writer is shutting down" }
+    }
+
+    private typealias Waiter = CheckedContinuation<Bool, any Error>
+
+    private struct State {
+        var pending: [(Interaction, Waiter)] = []
+        var writerWaiting: CheckedContinuation<Void, Never>?
+        var closed = false
+    }
+
+    private let store: any KefuStore
+    private let policy: WindowPolicy
+    private let clock: any WallClock
+    private let configuration: Configuration
+    private let logger: Logger
+    private let state = Mutex(State())
+    /// Called after each commit with the batch size (metrics).
+    private let onCommit: @Sendable (Int) -> Void
+
+    public init(
+        store: any KefuStore, policy: WindowPolicy, clock: any WallClock,
+        configuration: Configuration = .init(), logger: Logger,
+        onCommit: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.store = store
+        self.policy = policy
+        self.clock = clock
+        self.configuration = configuration
+        self.logger = logger
+        self.onCommit = onCommit
+    }
+
+    /// Records one interaction; returns once it is durably committed (true) or found to be a
+    /// retry already recorded (false).
+    public func record(_ interaction: Interaction) async throws -> Bool {
+        try await withCheckedThrowingContinuation { (waiter: Waiter) in
+            enum Admission { case accepted(CheckedContinuation<Void, Never>?), rejected }
+            let admission: Admission = state.withLock { state in
+                if state.closed { return .rejected }
+                state.pending.append((interaction, waiter))
+                defer { state.writerWaiting = nil }
+                return .accepted(state.writerWaiting)
+            }
+            switch admission {
+            case .rejected: waiter.resume(throwing: Closed())
+            case .accepted(let wake): wake?.resume()
+            }
+        }
+    }
+
+    /// The writer loop. Runs until `close()` is called and every pending interaction is written.
+    public func run() async {
+        while true {
+            let batch = await nextBatch()
+            guard let batch else { return }
+            await commit(batch)
+        }
+    }
+
+    /// Stops accepting; `run()` returns after writing what is already pending.
+    public func close() {
+        let wake = state.withLock { state in
+            state.closed = true
+            defer { state.writerWaiting = nil }
+            return state.writerWaiting
+        }
+        wake?.resume()
+    }
+
+    private func nextBatch() async -> [(Interaction, Waiter)]? {
+        while true {
+            enum Step { case batch([(Interaction, Waiter)]), finished, wait }
+            let step: Step = state.withLock { state in
+                if !state.pending.isEmpty {
+                    let count = min(state.pending.count, configuration.maxBatch)
+                    let batch = Array(state.pending.prefix(count))
+                    state.pending.removeFirst(count)
+                    return .batch(batch)
+                }
+                return state.closed ? .finished : .wait
+            }
+            switch step {
+            case .batch(let batch): return batch
+            case .finished: return nil
+            case .wait:
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state in
+                        if !state.pending.isEmpty || state.closed { return true }
+                        state.writerWaiting = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+        }
+    }
+
+    private func commit(_ batch: [(Interaction, Waiter)]) async {
+        do {
+            let fresh = try await store.record(batch.map(\.0), policy: policy, now: clock.nowMillis())
+            onCommit(batch.count)
+            for (index, item) in batch.enumerated() { item.1.resume(returning: fresh[index]) }
+        } catch {
+            logger.error("interaction batch failed", metadata: [
+                "kefu.batch.size": "\(batch.count)", "error": "\(String(reflecting: error))",
+            ])
+            for item in batch { item.1.resume(throwing: error) }
+        }
+    }
+}

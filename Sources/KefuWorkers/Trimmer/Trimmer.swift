@@ -1,0 +1,91 @@
+import KefuCore
+import KefuStore
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// The seed's "timed script that removes data outside the period", as a service: on every tick
+/// it deletes closed grants, clears closed windows, drops log rows past retention and purges the
+/// rows of deleted accounts — each in bounded batches, so no statement holds the write lock long.
+public struct Trimmer: Service {
+    public struct Configuration: Sendable {
+        /// Time between passes.
+        public var interval: Duration
+        /// Rows per statement at most.
+        public var batchSize: Int
+        /// Batches per pass at most, per kind of row, so one pass never monopolises the store.
+        public var maxBatchesPerPass: Int
+        /// How long interaction log rows are kept.
+        public var logRetentionSeconds: Int64
+
+        public init(interval: Duration = .seconds(30), batchSize: Int = 5_000, maxBatchesPerPass: Int = 100,
+                    logRetentionSeconds: Int64 = 30 * 86_400) {
+            self.interval = interval
+            self.batchSize = batchSize
+            self.maxBatchesPerPass = maxBatchesPerPass
+            self.logRetentionSeconds = logRetentionSeconds
+        }
+    }
+
+    public struct PassResult: Sendable, Equatable {
+        public var windows = 0
+        public var logRows = 0
+        public var purged = 0
+    }
+
+    let store: any KefuStore
+    let clock: any WallClock
+    let configuration: Configuration
+    let logger: Logger
+    let ledgerSize: @Sendable ([String: Int]) -> Void
+
+    public init(store: any KefuStore, clock: any WallClock, configuration: Configuration, logger: Logger,
+                ledgerSize: @escaping @Sendable ([String: Int]) -> Void = { _ in }) {
+        self.store = store
+        self.clock = clock
+        self.configuration = configuration
+        self.logger = logger
+        self.ledgerSize = ledgerSize
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            do {
+                let result = try await pass()
+                if result != PassResult() {
+                    logger.debug("trimmed", metadata: [
+                        "kefu.trim.windows": "\(result.windows)", "kefu.trim.log": "\(result.logRows)",
+                        "kefu.trim.purged": "\(result.purged)",
+                    ])
+                }
+                ledgerSize(try await store.openWindowCounts(now: clock.nowMillis()))
+            } catch {
+                logger.warning("trim pass failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            let interval = configuration.interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    /// One pass: every kind of row, batch after batch, until a batch comes back short.
+    public func pass() async throws -> PassResult {
+        var result = PassResult()
+        let now = clock.nowMillis()
+        result.windows = try await drain { try await store.trimClosedWindows(now: now, limit: $0) }
+        result.logRows = try await drain {
+            try await store.trimInteractionLog(before: now - configuration.logRetentionSeconds * 1000, limit: $0)
+        }
+        result.purged = try await drain { try await store.purgeDeletedAccounts(limit: $0) }
+        return result
+    }
+
+    private func drain(_ batch: (Int) async throws -> Int) async throws -> Int {
+        var total = 0
+        for _ in 0..<configuration.maxBatchesPerPass {
+            let count = try await batch(configuration.batchSize)
+            total += count
+            if count < configuration.batchSize { break }
+        }
+        return total
+    }
+}
