@@ -7,10 +7,11 @@ extension SQLiteStore {
     /// 1. append to the log, skipping retries (`ON CONFLICT DO NOTHING … RETURNING`);
     /// 2. upsert the followers (the latest interaction wins);
     /// 3. open or reset the grants the policy names (the latest opening wins);
-    /// 4. let each unsubscribe close the grants opened before it;
+    /// 4. let each follower's latest unsubscribe close the grants opened before it;
     /// 5. recompute the window summary of the touched followers.
-    /// Steps 3–4 compare times instead of relying on arrival order, so out-of-order pushes give
-    /// the same ledger as in-order ones.
+    /// Steps 2–4 compare (time, log id) instead of relying on statement order, so out-of-order
+    /// pushes give the same ledger as in-order ones; at equal times (CreateTime has one-second
+    /// resolution) arrival order decides.
     public func record(_ interactions: [Interaction], policy: WindowPolicy, now: Int64) async throws -> [Bool] {
         guard !interactions.isEmpty else { return [] }
         return try await write { db in
@@ -27,68 +28,85 @@ extension SQLiteStore {
                 INSERT INTO interactions (appid, openid, kind, detail, key, content, at, received_at, dedupe_key)
                 VALUES \(Self.placeholders(rows: interactions.count, columns: 9))
                 ON CONFLICT (appid, dedupe_key) DO NOTHING
-                RETURNING appid, dedupe_key
+                RETURNING id, appid, dedupe_key
                 """, logBinds)
-            var newKeys = Set(inserted.map { "\($0.string("appid"))\u{0}\($0.string("dedupe_key"))" })
+            var newKeys: [String: Int64] = [:]
+            for row in inserted { newKeys["\(row.string("appid"))\u{0}\(row.string("dedupe_key"))"] = row.int64("id") }
             var fresh: [Bool] = []
             fresh.reserveCapacity(interactions.count)
-            var applied: [Interaction] = []
+            var applied: [(item: Interaction, id: Int64)] = []
             for item in interactions {
-                let isNew = newKeys.remove("\(item.appid)\u{0}\(item.dedupeKey)") != nil
-                fresh.append(isNew)
-                if isNew { applied.append(item) }
+                let id = newKeys.removeValue(forKey: "\(item.appid)\u{0}\(item.dedupeKey)")
+                fresh.append(id != nil)
+                if let id { applied.append((item, id)) }
             }
+            applied.sort { $0.id < $1.id }
             guard !applied.isEmpty else { return fresh }
 
             var followerBinds: [SQLiteData] = []
-            for item in applied {
+            for (item, id) in applied {
                 followerBinds += [.text(item.appid), .text(item.openid), .integer(item.kind == .unsubscribe ? 0 : 1),
-                                  .millis(item.at), .text(item.kind.rawValue)]
+                                  .millis(item.at), .text(item.kind.rawValue), .millis(id)]
             }
             _ = try await db.query(
                 """
-                INSERT INTO followers (appid, openid, subscribed, last_interaction_at, last_interaction)
-                VALUES \(Self.placeholders(rows: applied.count, columns: 5))
+                INSERT INTO followers (appid, openid, subscribed, last_interaction_at, last_interaction, last_interaction_id)
+                VALUES \(Self.placeholders(rows: applied.count, columns: 6))
                 ON CONFLICT (appid, openid) DO UPDATE SET
                     subscribed = CASE WHEN excluded.last_interaction IN ('event', 'other')
                                       THEN followers.subscribed ELSE excluded.subscribed END,
                     last_interaction_at = excluded.last_interaction_at,
-                    last_interaction = excluded.last_interaction
-                WHERE excluded.last_interaction_at >= followers.last_interaction_at
+                    last_interaction = excluded.last_interaction,
+                    last_interaction_id = excluded.last_interaction_id
+                WHERE (excluded.last_interaction_at, excluded.last_interaction_id)
+                    > (followers.last_interaction_at, followers.last_interaction_id)
                 """, followerBinds)
 
             var grantRows = 0
             var grantBinds: [SQLiteData] = []
-            for item in applied {
+            for (item, id) in applied {
                 guard let grant = policy.grant(for: item.kind) else { continue }
                 let closes = item.at + Int64(grant.seconds) * 1000
                 guard closes > now else { continue }
                 grantRows += 1
                 grantBinds += [.text(item.appid), .text(item.openid), .text(item.kind.rawValue),
-                               .millis(item.at), .millis(closes), .optional(grant.sends)]
+                               .millis(item.at), .millis(id), .millis(closes), .optional(grant.sends)]
             }
             if grantRows > 0 {
                 _ = try await db.query(
                     """
-                    INSERT INTO grants (appid, openid, kind, opened_at, closes_at, remaining)
-                    VALUES \(Self.placeholders(rows: grantRows, columns: 6))
+                    INSERT INTO grants (appid, openid, kind, opened_at, opened_id, closes_at, remaining)
+                    VALUES \(Self.placeholders(rows: grantRows, columns: 7))
                     ON CONFLICT (appid, openid, kind) DO UPDATE SET
-                        opened_at = excluded.opened_at, closes_at = excluded.closes_at, remaining = excluded.remaining
-                    WHERE excluded.opened_at >= grants.opened_at
+                        opened_at = excluded.opened_at, opened_id = excluded.opened_id,
+                        closes_at = excluded.closes_at, remaining = excluded.remaining
+                    WHERE (excluded.opened_at, excluded.opened_id) > (grants.opened_at, grants.opened_id)
                     """, grantBinds)
             }
 
-            for item in applied where item.kind == .unsubscribe {
+            for (item, id) in applied where item.kind == .unsubscribe {
                 _ = try await db.query(
-                    "DELETE FROM grants WHERE appid = ? AND openid = ? AND opened_at <= ?",
-                    [.text(item.appid), .text(item.openid), .millis(item.at)])
+                    """
+                    UPDATE followers SET unsubscribed_at = ?3, unsubscribed_id = ?4
+                    WHERE appid = ?1 AND openid = ?2
+                      AND (unsubscribed_at IS NULL OR (unsubscribed_at, unsubscribed_id) < (?3, ?4))
+                    """, [.text(item.appid), .text(item.openid), .millis(item.at), .millis(id)])
             }
 
             var touched: [SQLiteData] = [.millis(now)]
             var seen = Set<String>()
-            for item in applied where seen.insert("\(item.appid)\u{0}\(item.openid)").inserted {
+            for (item, _) in applied where seen.insert("\(item.appid)\u{0}\(item.openid)").inserted {
                 touched += [.text(item.appid), .text(item.openid)]
             }
+            // An unsubscribe closes every grant opened before it, whichever arrived first.
+            _ = try await db.query(
+                """
+                DELETE FROM grants
+                WHERE (appid, openid) IN (VALUES \(Self.placeholders(rows: seen.count, columns: 2)))
+                  AND (opened_at, opened_id) < (
+                      SELECT f.unsubscribed_at, f.unsubscribed_id FROM followers f
+                      WHERE f.appid = grants.appid AND f.openid = grants.openid)
+                """, Array(touched.dropFirst()))
             _ = try await db.query(
                 """
                 UPDATE followers SET window_closes_at = (

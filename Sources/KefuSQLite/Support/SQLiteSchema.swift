@@ -30,6 +30,9 @@ enum SQLiteSchema {
                 subscribed INTEGER NOT NULL,
                 last_interaction_at INTEGER NOT NULL,
                 last_interaction TEXT NOT NULL,
+                last_interaction_id INTEGER NOT NULL,
+                unsubscribed_at INTEGER,
+                unsubscribed_id INTEGER,
                 window_closes_at INTEGER,
                 PRIMARY KEY (appid, openid)
             ) WITHOUT ROWID
@@ -37,12 +40,14 @@ enum SQLiteSchema {
             "CREATE INDEX followers_window ON followers (appid, window_closes_at, openid) WHERE window_closes_at IS NOT NULL",
             "CREATE INDEX followers_closing ON followers (window_closes_at) WHERE window_closes_at IS NOT NULL",
             // The grants a follower's actions opened: one per policy entry; remaining NULL = unlimited.
+            // opened_id is the log id of the opening interaction: at equal times, arrival order decides.
             """
             CREATE TABLE grants (
                 appid TEXT NOT NULL,
                 openid TEXT NOT NULL,
                 kind TEXT NOT NULL,
                 opened_at INTEGER NOT NULL,
+                opened_id INTEGER NOT NULL,
                 closes_at INTEGER NOT NULL,
                 remaining INTEGER,
                 PRIMARY KEY (appid, openid, kind)

@@ -1,0 +1,158 @@
+import NIOHTTP1
+import AsyncHTTPClient
+import Foundation
+import KefuCore
+import Logging
+import NIOCore
+
+/// Plays followers: pushes signed callbacks to each account's callback URL, the way WeChat does
+/// (including its retries: up to 3 more attempts when the server fails, times out or answers 5xx),
+/// and applies each action to the simulator's own ledger.
+public struct FollowerPlayer: Sendable {
+    public struct PushResult: Sendable, Equatable, Codable {
+        public var status: Int
+        public var body: String
+        public var attempts: Int
+    }
+
+    public struct RunSummary: Sendable, Equatable, Codable {
+        public var pushed = 0
+        public var acknowledged = 0
+        public var failed = 0
+        public var followers = 0
+    }
+
+    public let wechat: SimulatedWeChat
+    let client: HTTPClient
+    /// WeChat waits 5 s for an answer.
+    public var timeout: TimeAmount = .seconds(5)
+    public var retries = 3
+
+    public init(wechat: SimulatedWeChat, client: HTTPClient = .shared) {
+        self.wechat = wechat
+        self.client = client
+    }
+
+    /// Pushes one action to the account's callback URL and waits for kefu's answer.
+    public func push(_ action: FollowerAction, appid: String) async throws -> PushResult {
+        guard let account = await wechat.account(appid), let url = account.callbackURL else {
+            throw SimulatorError("account \(appid) has no callback_url")
+        }
+        let stamp = await wechat.recordAction(appid: appid, openid: action.openid, kind: PushBuilder.kind(of: action.kind))
+        let xml = PushBuilder.xml(action, account: account, createTime: stamp.createTime, msgId: stamp.msgId)
+        let nonce = String(UInt32.random(in: 100_000_000...UInt32.max))
+        let signed = PushBuilder.signed(xml: xml, account: account, timestamp: stamp.createTime, nonce: nonce)
+        var attempts = 0
+        var last = PushResult(status: 0, body: "", attempts: 0)
+        while attempts <= retries {
+            attempts += 1
+            var request = HTTPClientRequest(url: url + (url.contains("?") ? "&" : "?") + signed.query)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "text/xml")
+            request.body = .bytes(ByteBuffer(string: signed.body))
+            do {
+                let response = try await client.execute(request, timeout: timeout)
+                let body = try await response.body.collect(upTo: 1 << 16)
+                last = PushResult(status: Int(response.status.code), body: String(buffer: body), attempts: attempts)
+                if response.status.code < 500 { return last }
+            } catch {
+                last = PushResult(status: 0, body: "\(error)", attempts: attempts)
+            }
+        }
+        return last
+    }
+
+    /// A mix of actions by weight, e.g. `["text": 5, "subscribe": 2, "unsubscribe": 1]`.
+    public struct Mix: Sendable, Codable, Equatable {
+        public var weights: [FollowerActionKind: Int]
+        public init(_ weights: [FollowerActionKind: Int]) { self.weights = weights }
+
+        public static let standard = Mix([
+            .text: 6, .image: 1, .voice: 1, .location: 1, .subscribe: 3, .unsubscribe: 1, .scan: 2,
+            .click: 3, .scancodePush: 1, .view: 1, .reportLocation: 1, .unknown: 1,
+        ])
+
+        func pick(_ random: inout SplitMix64) -> FollowerActionKind {
+            let total = weights.values.reduce(0, +)
+            var roll = Int(random.next() % UInt64(max(total, 1)))
+            for kind in FollowerActionKind.allCases {
+                let weight = weights[kind] ?? 0
+                if roll < weight { return kind }
+                roll -= weight
+            }
+            return .text
+        }
+    }
+
+    /// Pushes `interactions` actions from `followers` followers, mixed by weight: each follower's
+    /// actions in order (one at a time), up to `concurrency` followers at once, at most `rate`
+    /// pushes per second overall (nil: as fast as the server answers).
+    public func run(appid: String, followers: Int, interactions: Int, mix: Mix = .standard,
+                    concurrency: Int = 16, rate: Double? = nil, seed: UInt64 = 1, openidPrefix: String = "oSim") async throws -> RunSummary {
+        var random = SplitMix64(seed: seed)
+        var plans: [[FollowerAction]] = Array(repeating: [], count: followers)
+        for index in 0..<interactions {
+            let follower = index < followers ? index : Int(random.next() % UInt64(followers))
+            let kind = mix.pick(&random)
+            let openid = "\(openidPrefix)\(appid.suffix(6))_\(follower)"
+            let key: String? = switch kind {
+            case .subscribe: random.next() % 2 == 0 ? "scene\(random.next() % 3)" : nil
+            case .scan: "scene\(random.next() % 3)"
+            case .click, .scancodePush: "MENU_\(random.next() % 4)"
+            default: nil
+            }
+            plans[follower].append(FollowerAction(openid: openid, kind: kind, key: key,
+                                                  content: kind == .text ? "你好 \(index)" : nil))
+        }
+        let pacer = Pacer(rate: rate)
+        var summary = RunSummary(followers: followers)
+        try await withThrowingTaskGroup(of: RunSummary.self) { group in
+            var next = 0
+            func start() {
+                let plan = plans[next]
+                next += 1
+                group.addTask {
+                    var part = RunSummary()
+                    for action in plan {
+                        await pacer.wait()
+                        let result = try await push(action, appid: appid)
+                        part.pushed += 1
+                        if result.status == 200 { part.acknowledged += 1 } else { part.failed += 1 }
+                    }
+                    return part
+                }
+            }
+            while next < min(concurrency, plans.count) { start() }
+            while let part = try await group.next() {
+                summary.pushed += part.pushed
+                summary.acknowledged += part.acknowledged
+                summary.failed += part.failed
+                if next < plans.count { start() }
+            }
+        }
+        return summary
+    }
+}
+
+/// Spaces pushes to a rate (the simulator's pacing of its own load, not a wait in a test).
+actor Pacer {
+    let interval: Duration?
+    var nextSlot = ContinuousClock.now
+
+    init(rate: Double?) {
+        interval = rate.map { .nanoseconds(Int64(1e9 / max($0, 0.001))) }
+    }
+
+    func wait() async {
+        guard let interval else { return }
+        let now = ContinuousClock.now
+        let slot = max(nextSlot, now)
+        nextSlot = slot + interval
+        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
+    }
+}
+
+public struct SimulatorError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

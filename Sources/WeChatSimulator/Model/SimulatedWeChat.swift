@@ -1,0 +1,198 @@
+import KefuCore
+
+/// The state of the simulated WeChat platform: accounts, access tokens, each account's window
+/// ledger and daily quota, the messages accepted, and injected faults.
+public actor SimulatedWeChat {
+    public struct Configuration: Sendable {
+        public var policy: WindowPolicy
+        /// Access token lifetime (WeChat: 7200 s).
+        public var tokenLifetimeSeconds: Int64
+        /// How long a superseded `/cgi-bin/token` token keeps working (WeChat: 5 minutes).
+        public var tokenOverlapSeconds: Int64
+        /// `stable_token` force refreshes: at most this many a day, this far apart.
+        public var forceRefreshPerDay: Int
+        public var forceRefreshSpacingSeconds: Int64
+
+        public init(policy: WindowPolicy = .wechatDefault, tokenLifetimeSeconds: Int64 = 7200, tokenOverlapSeconds: Int64 = 300,
+                    forceRefreshPerDay: Int = 20, forceRefreshSpacingSeconds: Int64 = 30) {
+            self.policy = policy
+            self.tokenLifetimeSeconds = tokenLifetimeSeconds
+            self.tokenOverlapSeconds = tokenOverlapSeconds
+            self.forceRefreshPerDay = forceRefreshPerDay
+            self.forceRefreshSpacingSeconds = forceRefreshSpacingSeconds
+        }
+    }
+
+    /// WeChat's JSON answer: `{"errcode", "errmsg"}` plus fields on success.
+    public struct Answer: Sendable, Equatable {
+        public var errcode: Int
+        public var errmsg: String
+        public var accessToken: String?
+        public var expiresIn: Int64?
+    }
+
+    struct IssuedToken { var appid: String; var expiresAt: Int64 }
+    struct Usage { var day: Int64 = 0; var sends = 0; var forceRefreshes: [Int64] = [] }
+
+    public let configuration: Configuration
+    let clock: any WallClock
+    private(set) var accounts: [String: SimulatedAccount] = [:]
+    private var tokens: [String: IssuedToken] = [:]
+    private var stableToken: [String: String] = [:]
+    private var ledgers: [String: SimulatedLedger] = [:]
+    private var usage: [String: Usage] = [:]
+    private var tokenRequests: [String: Int] = [:]
+    private(set) var messages: [ReceivedMessage] = []
+    public private(set) var faults = Faults()
+    private var nextMsgId: Int64 = 24_000_000_000_000_000
+    private var random = SplitMix64(seed: 0x6b656675)
+
+    public init(configuration: Configuration = .init(), clock: any WallClock = SystemWallClock()) {
+        self.configuration = configuration
+        self.clock = clock
+    }
+
+    // MARK: Accounts and followers
+
+    public func addAccount(_ account: SimulatedAccount) {
+        accounts[account.appid] = account
+        if ledgers[account.appid] == nil { ledgers[account.appid] = SimulatedLedger(policy: configuration.policy) }
+    }
+
+    public func account(_ appid: String) -> SimulatedAccount? { accounts[appid] }
+
+    /// Applies a follower action WeChat is about to push; returns its CreateTime and, for
+    /// messages, a fresh MsgId.
+    func recordAction(appid: String, openid: String, kind: InteractionKind) -> (createTime: Int64, msgId: Int64) {
+        let createTime = clock.nowMillis() / 1000
+        ledgers[appid, default: SimulatedLedger(policy: configuration.policy)].apply(openid: openid, kind: kind, at: createTime * 1000)
+        nextMsgId += 1
+        return (createTime, nextMsgId)
+    }
+
+    /// Followers whose window is open now by the simulator's own rules, closing soonest first.
+    func audience(appid: String) -> [SimulatedLedger.OpenWindow] {
+        ledgers[appid]?.audience(now: clock.nowMillis()) ?? []
+    }
+
+    public func openWindows(appid: String) -> [(openid: String, closesAt: Int64, remaining: Int?)] {
+        audience(appid: appid).map { ($0.openid, $0.windowClosesAt, $0.remaining) }
+    }
+
+    // MARK: Faults and records
+
+    public func setFaults(_ faults: Faults) { self.faults = faults }
+
+    public func received(appid: String? = nil, openid: String? = nil) -> [ReceivedMessage] {
+        messages.filter { (appid == nil || $0.appid == appid) && (openid == nil || $0.openid == openid) }
+    }
+
+    /// Token requests per appid (`/cgi-bin/token` and `stable_token` together).
+    public func tokenRequestCount(appid: String) -> Int { tokenRequests[appid] ?? 0 }
+
+    // MARK: Tokens
+
+    public func token(appid: String?, secret: String?, grantType: String?) -> Answer {
+        guard grantType == "client_credential" else { return Answer(errcode: 40002, errmsg: "invalid grant_type") }
+        guard let appid, let account = accounts[appid] else { return Answer(errcode: 40013, errmsg: "invalid appid") }
+        guard secret == account.secret else { return Answer(errcode: 40125, errmsg: "invalid appsecret") }
+        tokenRequests[appid, default: 0] += 1
+        let now = clock.nowMillis()
+        // A new token supersedes the previous ones, which keep working for the overlap.
+        for (value, issued) in tokens where issued.appid == appid {
+            tokens[value]?.expiresAt = min(issued.expiresAt, now + configuration.tokenOverlapSeconds * 1000)
+        }
+        return issue(appid: appid, now: now)
+    }
+
+    public func stableToken(appid: String?, secret: String?, grantType: String?, forceRefresh: Bool) -> Answer {
+        guard grantType == "client_credential" else { return Answer(errcode: 40002, errmsg: "invalid grant_type") }
+        guard let appid, let account = accounts[appid] else { return Answer(errcode: 40013, errmsg: "invalid appid") }
+        guard secret == account.secret else { return Answer(errcode: 40125, errmsg: "invalid appsecret") }
+        tokenRequests[appid, default: 0] += 1
+        let now = clock.nowMillis()
+        if !forceRefresh, let current = stableToken[appid], let issued = tokens[current], issued.expiresAt > now {
+            return Answer(errcode: 0, errmsg: "ok", accessToken: current, expiresIn: (issued.expiresAt - now) / 1000)
+        }
+        if forceRefresh {
+            var use = usage[appid] ?? Usage()
+            use.forceRefreshes = use.forceRefreshes.filter { $0 > now - 86_400_000 }
+            if let last = use.forceRefreshes.last, now - last < configuration.forceRefreshSpacingSeconds * 1000 {
+                return Answer(errcode: 45011, errmsg: "api minute-quota reach limit")
+            }
+            guard use.forceRefreshes.count < configuration.forceRefreshPerDay else {
+                return Answer(errcode: 45009, errmsg: "reach max api daily quota limit")
+            }
+            use.forceRefreshes.append(now)
+            usage[appid] = use
+            if let current = stableToken[appid] { tokens[current] = nil }
+        }
+        let answer = issue(appid: appid, now: now)
+        stableToken[appid] = answer.accessToken
+        return answer
+    }
+
+    private func issue(appid: String, now: Int64) -> Answer {
+        var value = ""
+        while value.count < 64 { value += String(random.next(), radix: 36) }
+        let token = String(value.prefix(64))
+        tokens[token] = IssuedToken(appid: appid, expiresAt: now + configuration.tokenLifetimeSeconds * 1000)
+        return Answer(errcode: 0, errmsg: "ok", accessToken: token, expiresIn: configuration.tokenLifetimeSeconds)
+    }
+
+    // MARK: Customer-service send
+
+    /// `POST /cgi-bin/message/custom/send`: every rule of WECHAT.md §2, in WeChat's order.
+    public func customSend(accessToken: String?, body: [UInt8]) -> Answer {
+        let now = clock.nowMillis()
+        guard let accessToken, !accessToken.isEmpty else { return Answer(errcode: 41001, errmsg: "access_token missing") }
+        if faults.force40001 > 0 {
+            faults.force40001 -= 1
+            return Answer(errcode: 40001, errmsg: "invalid credential, access_token is invalid or not latest")
+        }
+        guard let issued = tokens[accessToken] else {
+            return Answer(errcode: 40001, errmsg: "invalid credential, access_token is invalid or not latest")
+        }
+        guard issued.expiresAt > now else { return Answer(errcode: 42001, errmsg: "access_token expired") }
+        if faults.busyRate > 0, Double(random.next() % 1_000_000) / 1_000_000 < faults.busyRate {
+            return Answer(errcode: -1, errmsg: "system error")
+        }
+        let appid = issued.appid
+        let checked: (touser: String, msgtype: String)
+        switch CustomMessageRules.check(body) {
+        case .failure(let refusal): return Answer(errcode: refusal.errcode, errmsg: refusal.errmsg)
+        case .success(let value): checked = value
+        }
+        var use = usage[appid] ?? Usage()
+        let day = (now + 8 * 3_600_000) / 86_400_000  // WeChat's day is China time
+        if use.day != day { use = Usage(day: day, sends: 0, forceRefreshes: use.forceRefreshes) }
+        guard use.sends < (accounts[appid]?.dailyQuota ?? 500_000) else {
+            usage[appid] = use
+            return Answer(errcode: 45009, errmsg: "reach max api daily quota limit")
+        }
+        switch ledgers[appid, default: SimulatedLedger(policy: configuration.policy)].send(to: checked.touser, now: now) {
+        case .refused(let code, let message):
+            usage[appid] = use
+            return Answer(errcode: code, errmsg: message)
+        case .allowed:
+            use.sends += 1
+            usage[appid] = use
+            messages.append(ReceivedMessage(appid: appid, openid: checked.touser, msgtype: checked.msgtype,
+                                            body: String(decoding: body, as: UTF8.self), receivedAt: now))
+            return Answer(errcode: 0, errmsg: "ok")
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so simulated runs are reproducible by seed.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `kefu`: WeChat Official Account customer-service messages, from interaction to delivery.
+@main
+struct Kefu: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kefu",
+        abstract: "Records WeChat follower interactions into a window ledger and sends customer-service messages inside the windows.",
+        discussion: "Every option can also be set in the environment as KEFU_<NAME>, e.g. KEFU_DATABASE, KEFU_PORT. KEFU_ADMIN_TOKEN sets the admin API's bearer token.",
+        subcommands: [Serve.self, Migrate.self, Simulator.self],
+        defaultSubcommand: nil)
+}

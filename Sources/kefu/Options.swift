@@ -1,0 +1,103 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import KefuApp
+import KefuCore
+import KefuWorkers
+import Logging
+
+/// Options shared by every command. All are optional here so that the environment
+/// (`KEFU_<NAME>`) and then the defaults apply when they are absent (swift-configuration's
+/// provider order: command line, environment, default).
+struct CommonOptions: ParsableArguments {
+    @Option(help: "sqlite:PATH (default sqlite:kefu.db) or postgres://user:pass@host:port/db")
+    var database: String?
+
+    @Option(help: "JSON file with the window policy (default: WeChat's current rules).")
+    var windowPolicy: String?
+
+    @Option(name: .customLong("wechat-api"), help: "WeChat API base URL (default https://api.weixin.qq.com).")
+    var wechatAPI: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (default info).")
+    var logLevel: String?
+
+    /// The configuration reader: these options first, then the environment.
+    func reader(extra: [AbsoluteConfigKey: ConfigValue] = [:]) -> ConfigReader {
+        var values = extra
+        if let database { values["kefu.database"] = .init(.string(database), isSecret: database.contains("@")) }
+        if let windowPolicy { values["kefu.window.policy"] = .init(.string(windowPolicy), isSecret: false) }
+        if let wechatAPI { values["kefu.wechat.api"] = .init(.string(wechatAPI), isSecret: false) }
+        if let logLevel { values["kefu.log.level"] = .init(.string(logLevel), isSecret: false) }
+        return ConfigReader(providers: [
+            InMemoryProvider(name: "arguments", values: values),
+            EnvironmentVariablesProvider(secretsSpecifier: .specific(["KEFU_ADMIN_TOKEN", "KEFU_DATABASE"])),
+        ])
+    }
+}
+
+/// Turns configuration values into a checked `KefuConfiguration`; each bad value is named.
+enum ConfigurationLoader {
+    static func load(_ config: ConfigReader) throws -> KefuConfiguration {
+        var configuration = KefuConfiguration()
+        configuration.database = config.string(forKey: "kefu.database", default: configuration.database)
+        configuration.host = config.string(forKey: "kefu.host", default: configuration.host)
+        configuration.port = try integer(config, "kefu.port", option: "--port", default: configuration.port)
+        configuration.workers = try integer(config, "kefu.workers", option: "--workers", default: configuration.workers)
+        configuration.callbackBodyLimit = try integer(config, "kefu.callback.body.limit", option: "--callback-body-limit",
+                                                      default: configuration.callbackBodyLimit)
+        configuration.wechatAPI = config.string(forKey: "kefu.wechat.api", default: configuration.wechatAPI)
+        guard let url = URL(string: configuration.wechatAPI), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw KefuError(.badConfiguration, "--wechat-api: expected an http(s) URL")
+        }
+        configuration.adminToken = config.string(forKey: "kefu.admin.token", isSecret: true)
+        let interval = try integer(config, "kefu.trim.interval", option: "--trim-interval", default: 30)
+        guard interval >= 1 else { throw KefuError(.badConfiguration, "--trim-interval: must be at least 1 second") }
+        configuration.trimmer.interval = .seconds(interval)
+        let retention = try integer(config, "kefu.log.retention.days", option: "--log-retention-days", default: 30)
+        guard retention >= 1 else { throw KefuError(.badConfiguration, "--log-retention-days: must be at least 1") }
+        configuration.trimmer.logRetentionSeconds = Int64(retention) * 86_400
+        if let path = config.string(forKey: "kefu.window.policy") {
+            configuration.windowPolicy = try loadPolicy(path)
+        }
+        try configuration.validate()
+        return configuration
+    }
+
+    static func loadPolicy(_ path: String) throws -> WindowPolicy {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KefuError(.badConfiguration, "--window-policy: cannot read \(path)")
+        }
+        do {
+            return try WindowPolicy.parse(json: data)
+        } catch let error as KefuError {
+            throw KefuError(.badConfiguration, "--window-policy \(path): \(error.message)")
+        }
+    }
+
+    static func integer(_ config: ConfigReader, _ key: ConfigKey, option: String, default value: Int) throws -> Int {
+        guard let text = config.string(forKey: key) else { return value }
+        guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else {
+            throw KefuError(.badConfiguration, "\(option): \"\(text)\" is not a whole number")
+        }
+        return number
+    }
+
+    static func logger(_ config: ConfigReader, label: String = "kefu") throws -> Logger {
+        let text = config.string(forKey: "kefu.log.level", default: "info")
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw KefuError(.badConfiguration, "--log-level: \"\(text)\" is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        return logger
+    }
+}
+
+/// Errors reach the user as one line, without a stack or a secret.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ error: any Error) {
+        if let error = error as? KefuError { description = error.message } else { description = "\(error)" }
+    }
+}
