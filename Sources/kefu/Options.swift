@@ -101,3 +101,9 @@ struct CommandFailure: Error, CustomStringConvertible {
         if let error = error as? KefuError { description = error.message } else { description = "\(error)" }
     }
 }
+
+/// Writes a line to standard output at once (unbuffered), so scripts and tests waiting for
+/// "listening on" see it even when output goes to a file or pipe.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Configuration
 import Hummingbird
 import KefuStore
@@ -52,7 +53,7 @@ struct Serve: AsyncParsableCommand {
             let host = configuration.host
             let database = configuration.database.contains("@") ? "postgres (credentials hidden)" : configuration.database
             let app = try buildApplication(configuration: configuration, store: store, logger: logger) { port in
-                print("""
+                say("""
                     kefu is listening on http://\(host):\(port)  (store: \(database))
                       WeChat callback URL for an account: http://<this host>:\(port)/wechat/<appid>
                       add an account:

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Configuration
 import Hummingbird
 import KefuStore
@@ -33,7 +34,7 @@ struct Simulator: AsyncParsableCommand {
             let app = buildSimulatorApplication(
                 wechat: wechat, player: FollowerPlayer(wechat: wechat), host: host, port: port, logger: logger
             ) { port in
-                print("WeChat simulator listening on http://\(host):\(port)  (point kefu at it with --wechat-api http://\(host):\(port))")
+                say("WeChat simulator listening on http://\(host):\(port)  (point kefu at it with --wechat-api http://\(host):\(port))")
             }
             try await app.runService()
         } catch {

@@ -13,7 +13,7 @@ public final class KefuMetrics: Sendable {
     public init() {
         self.registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
-        factory.valueHistogramBuckets["kefu_commit_batch_size"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+        factory.valueHistogramBuckets["kefu.commit.batch.size"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
         self.factory = factory
     }
 

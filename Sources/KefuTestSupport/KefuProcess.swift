@@ -1,0 +1,81 @@
+import Foundation
+
+/// A real `kefu` OS process (serve, simulator, …) with its output in a log file. Started with
+/// `--port 0`; the port is read from the line the command prints once it listens.
+public final class KefuProcess: @unchecked Sendable {
+    // @unchecked: `process` is only touched through Foundation's thread-safe Process API, and
+    // the other stored properties are immutable after init.
+    public let process: Process
+    public let logPath: String
+    public private(set) var port: Int = 0
+
+    /// The built `kefu` executable: beside the test bundle, or `KEFU_BINARY`.
+    public static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["KEFU_BINARY"] { return path }
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = runner.deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("kefu").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/kefu").path
+    }
+
+    public init(arguments: [String], environment: [String: String] = [:], directory: String, logName: String) throws {
+        logPath = "\(directory)/\(logName).log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KEFU_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    /// Waits for the "listening on http://host:PORT" line and remembers the port.
+    @discardableResult
+    public func waitUntilListening(timeout: Duration = .seconds(60)) async throws -> Int {
+        try await eventually("\(process.arguments?.first ?? "kefu") to listen", timeout: timeout) {
+            if !process.isRunning { throw TimedOut(description: "process exited (\(process.terminationStatus)):\n\(output)") }
+            guard let range = output.range(of: "listening on http://") else { return false }
+            let rest = output[range.upperBound...]
+            guard let colon = rest.firstIndex(of: ":") else { return false }
+            let digits = rest[rest.index(after: colon)...].prefix { $0.isNumber }
+            guard let port = Int(digits), port > 0 else { return false }
+            self.port = port
+            return true
+        }
+        return port
+    }
+
+    public var output: String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// SIGTERM, then wait for the exit.
+    public func stop(timeout: Duration = .seconds(30)) async throws {
+        guard process.isRunning else { return }
+        process.terminate()
+        try await eventually("process to exit", timeout: timeout) { !process.isRunning }
+    }
+
+    /// SIGKILL: no chance to clean up.
+    public func kill() async throws {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        try await eventually("process to die") { !process.isRunning }
+    }
+
+    deinit {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+}

@@ -1,0 +1,43 @@
+import KefuApp
+import KefuCore
+import KefuStore
+import Logging
+
+/// The store backends the behaviour suite runs against. Every store test is parameterised by
+/// this, so a new backend joins the suite by adding a case.
+public enum StoreBackend: String, Sendable, CaseIterable, CustomStringConvertible {
+    case sqlite
+
+    public var description: String { rawValue }
+
+    /// The `--database` URL of a fresh, empty store for one test.
+    public func freshURL(in directory: TemporaryDirectory) -> String {
+        switch self {
+        case .sqlite: "sqlite:\(directory.file("kefu.db"))"
+        }
+    }
+
+    /// Opens a fresh, migrated store, runs `body`, closes it and removes its files.
+    public func withStore<T>(_ body: (any KefuStore, TemporaryDirectory) async throws -> T) async throws -> T {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try await StoreFactory.open(freshURL(in: directory), logger: Logger(label: "test"))
+        try await store.migrate()
+        do {
+            let result = try await body(store, directory)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+}
+
+/// A window policy with the shape of WeChat's, but a message grant of one hour, for tests.
+public let testPolicy = try! WindowPolicy(grants: [
+    .init(on: .message, sends: 5, seconds: 3600),
+    .init(on: .subscribe, sends: 3, seconds: 60),
+    .init(on: .scan, sends: 3, seconds: 60),
+    .init(on: .click, sends: 3, seconds: 60),
+])
