@@ -129,8 +129,11 @@ let package = Package(
             dependencies: [
                 "KefuCore", "WeChatProtocol", "KefuStore", "KefuSQLite", "KefuWorkers", "KefuApp",
                 "WeChatSimulator", "KefuTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
