@@ -76,6 +76,12 @@ struct SimulatorControlRoutes {
             let messages = await wechat.received(appid: query.get("appid"), openid: query.get("openid"))
             return try SimJSON.encoded(Messages(count: messages.count, messages: messages))
         }
+        router.get("/sim/pushes") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            struct Pushes: Encodable { var count: Int; var pushes: [PushedAction] }
+            let pushes = await wechat.pushed(appid: query.get("appid"), openid: query.get("openid"))
+            return try SimJSON.encoded(Pushes(count: pushes.count, pushes: pushes))
+        }
         router.post("/sim/faults") { request, _ -> Response in
             guard let faults = try? JSONDecoder().decode(Faults.self, from: Data(try await SimJSON.body(request))) else {
                 return SimJSON.error(.unprocessableContent, "expected {busy_rate?, force_40001?, latency_ms?}")

@@ -38,7 +38,15 @@ public struct FollowerPlayer: Sendable {
         guard let account = await wechat.account(appid), let url = account.callbackURL else {
             throw SimulatorError("account \(appid) has no callback_url")
         }
-        let stamp = await wechat.recordAction(appid: appid, openid: action.openid, kind: PushBuilder.kind(of: action.kind))
+        var recorded = await wechat.recordAction(appid: appid, openid: action.openid, kind: PushBuilder.kind(of: action.kind),
+                                                 action: action.kind, eventIdentity: PushBuilder.eventIdentity(action))
+        while recorded == nil {
+            // Same event in the same second as an earlier push: tap again in the next second.
+            try await Task.sleep(for: .milliseconds(50))
+            recorded = await wechat.recordAction(appid: appid, openid: action.openid, kind: PushBuilder.kind(of: action.kind),
+                                                 action: action.kind, eventIdentity: PushBuilder.eventIdentity(action))
+        }
+        let stamp = recorded!
         let xml = PushBuilder.xml(action, account: account, createTime: stamp.createTime, msgId: stamp.msgId)
         let nonce = String(UInt32.random(in: 100_000_000...UInt32.max))
         let signed = PushBuilder.signed(xml: xml, account: account, timestamp: stamp.createTime, nonce: nonce)
@@ -91,9 +99,13 @@ public struct FollowerPlayer: Sendable {
                     concurrency: Int = 16, rate: Double? = nil, seed: UInt64 = 1, openidPrefix: String = "oSim") async throws -> RunSummary {
         var random = SplitMix64(seed: seed)
         var plans: [[FollowerAction]] = Array(repeating: [], count: followers)
+        var unsubscribed = Set<Int>()
         for index in 0..<interactions {
             let follower = index < followers ? index : Int(random.next() % UInt64(followers))
-            let kind = mix.pick(&random)
+            var kind = mix.pick(&random)
+            // Someone who unfollowed can only follow again (WeChat pushes nothing else for them).
+            if unsubscribed.contains(follower) { kind = .subscribe }
+            if kind == .unsubscribe { unsubscribed.insert(follower) } else { unsubscribed.remove(follower) }
             let openid = "\(openidPrefix)\(appid.suffix(6))_\(follower)"
             let key: String? = switch kind {
             case .subscribe: random.next() % 2 == 0 ? "scene\(random.next() % 3)" : nil

@@ -18,6 +18,21 @@ enum PushBuilder {
         }
     }
 
+    /// Event + EventKey of an event push (part of WeChat's retry identity); nil for messages,
+    /// which carry a MsgId.
+    static func eventIdentity(_ action: FollowerAction) -> String? {
+        switch action.kind {
+        case .text, .image, .voice, .location, .unknown: nil
+        case .subscribe: "subscribe:\(action.key.map { "qrscene_\($0)" } ?? "")"
+        case .unsubscribe: "unsubscribe:"
+        case .scan: "SCAN:\(action.key ?? "1")"
+        case .click: "CLICK:\(action.key ?? "MENU_1")"
+        case .scancodePush: "scancode_push:\(action.key ?? "SCAN_1")"
+        case .view: "VIEW:https://example.com/menu"
+        case .reportLocation: "LOCATION:"
+        }
+    }
+
     static func cdata(_ text: String) -> String {
         "<![CDATA[" + text.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") + "]]>"
     }

@@ -31,7 +31,12 @@ public actor SimulatedWeChat {
         public var expiresIn: Int64?
     }
 
-    struct IssuedToken { var appid: String; var expiresAt: Int64 }
+    struct IssuedToken {
+        var appid: String
+        var expiresAt: Int64
+        /// When a newer token replaced it; it keeps working for the overlap, then is invalid (40001).
+        var supersededAt: Int64?
+    }
     struct Usage { var day: Int64 = 0; var sends = 0; var forceRefreshes: [Int64] = [] }
 
     public let configuration: Configuration
@@ -43,6 +48,9 @@ public actor SimulatedWeChat {
     private var usage: [String: Usage] = [:]
     private var tokenRequests: [String: Int] = [:]
     private(set) var messages: [ReceivedMessage] = []
+    /// Every follower action pushed, in order (for tests and for explaining a run).
+    private(set) var pushes: [PushedAction] = []
+    private var eventIdentities = Set<String>()
     public private(set) var faults = Faults()
     private var nextMsgId: Int64 = 24_000_000_000_000_000
     private var random = SplitMix64(seed: 0x6b656675)
@@ -63,8 +71,16 @@ public actor SimulatedWeChat {
 
     /// Applies a follower action WeChat is about to push; returns its CreateTime and, for
     /// messages, a fresh MsgId.
-    func recordAction(appid: String, openid: String, kind: InteractionKind) -> (createTime: Int64, msgId: Int64) {
+    /// Returns nil when an event with the same (follower, second, Event, EventKey) was already
+    /// pushed: WeChat's retry identity, so a second one would be indistinguishable from a retry.
+    /// The caller waits for the next second, as a real follower's next tap would land later.
+    func recordAction(appid: String, openid: String, kind: InteractionKind, action: FollowerActionKind? = nil,
+                      eventIdentity: String? = nil) -> (createTime: Int64, msgId: Int64)? {
         let createTime = clock.nowMillis() / 1000
+        if let eventIdentity {
+            guard eventIdentities.insert("\(appid):\(openid):\(createTime):\(eventIdentity)").inserted else { return nil }
+        }
+        pushes.append(PushedAction(appid: appid, openid: openid, action: action?.rawValue ?? kind.rawValue, createTime: createTime))
         ledgers[appid, default: SimulatedLedger(policy: configuration.policy)].apply(openid: openid, kind: kind, at: createTime * 1000)
         nextMsgId += 1
         return (createTime, nextMsgId)
@@ -83,6 +99,10 @@ public actor SimulatedWeChat {
 
     public func setFaults(_ faults: Faults) { self.faults = faults }
 
+    public func pushed(appid: String? = nil, openid: String? = nil) -> [PushedAction] {
+        pushes.filter { (appid == nil || $0.appid == appid) && (openid == nil || $0.openid == openid) }
+    }
+
     public func received(appid: String? = nil, openid: String? = nil) -> [ReceivedMessage] {
         messages.filter { (appid == nil || $0.appid == appid) && (openid == nil || $0.openid == openid) }
     }
@@ -99,8 +119,8 @@ public actor SimulatedWeChat {
         tokenRequests[appid, default: 0] += 1
         let now = clock.nowMillis()
         // A new token supersedes the previous ones, which keep working for the overlap.
-        for (value, issued) in tokens where issued.appid == appid {
-            tokens[value]?.expiresAt = min(issued.expiresAt, now + configuration.tokenOverlapSeconds * 1000)
+        for (value, issued) in tokens where issued.appid == appid && issued.supersededAt == nil {
+            tokens[value]?.supersededAt = now
         }
         return issue(appid: appid, now: now)
     }
@@ -111,7 +131,7 @@ public actor SimulatedWeChat {
         guard secret == account.secret else { return Answer(errcode: 40125, errmsg: "invalid appsecret") }
         tokenRequests[appid, default: 0] += 1
         let now = clock.nowMillis()
-        if !forceRefresh, let current = stableToken[appid], let issued = tokens[current], issued.expiresAt > now {
+        if !forceRefresh, let current = stableToken[appid], let issued = tokens[current], issued.expiresAt > now, issued.supersededAt == nil {
             return Answer(errcode: 0, errmsg: "ok", accessToken: current, expiresIn: (issued.expiresAt - now) / 1000)
         }
         if forceRefresh {
@@ -125,7 +145,8 @@ public actor SimulatedWeChat {
             }
             use.forceRefreshes.append(now)
             usage[appid] = use
-            if let current = stableToken[appid] { tokens[current] = nil }
+            // A forced refresh invalidates the previous stable token at once (no overlap).
+            if let current = stableToken[appid] { tokens[current]?.supersededAt = now - configuration.tokenOverlapSeconds * 1000 }
         }
         let answer = issue(appid: appid, now: now)
         stableToken[appid] = answer.accessToken
@@ -136,7 +157,7 @@ public actor SimulatedWeChat {
         var value = ""
         while value.count < 64 { value += String(random.next(), radix: 36) }
         let token = String(value.prefix(64))
-        tokens[token] = IssuedToken(appid: appid, expiresAt: now + configuration.tokenLifetimeSeconds * 1000)
+        tokens[token] = IssuedToken(appid: appid, expiresAt: now + configuration.tokenLifetimeSeconds * 1000, supersededAt: nil)
         return Answer(errcode: 0, errmsg: "ok", accessToken: token, expiresIn: configuration.tokenLifetimeSeconds)
     }
 
@@ -151,6 +172,9 @@ public actor SimulatedWeChat {
             return Answer(errcode: 40001, errmsg: "invalid credential, access_token is invalid or not latest")
         }
         guard let issued = tokens[accessToken] else {
+            return Answer(errcode: 40001, errmsg: "invalid credential, access_token is invalid or not latest")
+        }
+        if let superseded = issued.supersededAt, now >= superseded + configuration.tokenOverlapSeconds * 1000 {
             return Answer(errcode: 40001, errmsg: "invalid credential, access_token is invalid or not latest")
         }
         guard issued.expiresAt > now else { return Answer(errcode: 42001, errmsg: "access_token expired") }
@@ -195,4 +219,14 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// One follower action the simulator pushed.
+public struct PushedAction: Sendable, Codable, Equatable {
+    public var appid: String
+    public var openid: String
+    public var action: String
+    public var createTime: Int64
+
+    enum CodingKeys: String, CodingKey { case appid, openid, action, createTime = "create_time" }
 }

@@ -1,0 +1,88 @@
+import Foundation
+import KefuCore
+import KefuTestSupport
+import Testing
+
+/// The real `kefu` binary, as separate OS processes, against the simulator process.
+@Suite("End to end: kefu serve and the simulator as processes", .serialized)
+struct ServeProcessTests {
+    /// WeChat's shape with long grants, so no window closes while the test compares.
+    static let policy = #"{"grants": [{"on": "message", "sends": 5, "seconds": 7200}, {"on": "subscribe", "sends": 3, "seconds": 3600}, {"on": "scan", "sends": 3, "seconds": 3600}, {"on": "click", "sends": 3, "seconds": 3600}]}"#
+
+    @Test("1,000 interactions from 300 followers: kefu's audience equals the simulator's own", arguments: ["safe", "plain"])
+    func audienceMatchesSimulator(mode: String) async throws {
+        let harness = try await ProcessHarness(policy: Self.policy)
+        do {
+            try await harness.startServer()
+            let account = mode == "safe" ? TestAccounts.aes(7) : TestAccounts.plain(8)
+            try await harness.addAccount(account, mode: mode)
+            let run = try await TestHTTP.post("\(harness.simulator.baseURL)/sim/run",
+                TestHTTP.json(["appid": account.appid, "followers": 300, "interactions": 1000, "concurrency": 24, "seed": 42]))
+            let summary = try #require(run.json, "\(run.body)")
+            #expect(summary["pushed"] as? Int == 1000)
+            #expect(summary["acknowledged"] as? Int == 1000)
+            let expected = try await harness.simulatorAudience(account.appid)
+            let actual = try await harness.kefuAudience(account.appid)
+            #expect(expected.count > 50, "the mix should leave many windows open")
+            #expect(Set(actual.keys) == Set(expected.keys))
+            for (openid, row) in expected where actual[openid] != row {
+                Issue.record("\(openid): simulator \(row), kefu \(String(describing: actual[openid]))")
+            }
+            let metrics = try await TestHTTP.get("\(harness.server!.baseURL)/metrics").body
+            // Every push recorded exactly once: none lost, none taken for a retry.
+            #expect(metrics.contains("kefu_callbacks{outcome=\"recorded\"} 1000"), "\(metrics)")
+        } catch {
+            Issue.record("\(error)\n--- serve log ---\n\(harness.server?.output ?? "")")
+        }
+        await harness.shutdown()
+    }
+
+    @Test("a server stopped (SIGTERM) or killed (SIGKILL) and started again keeps every acknowledged interaction")
+    func restartKeepsEverything() async throws {
+        let harness = try await ProcessHarness(policy: Self.policy)
+        do {
+            try await harness.startServer()
+            let account = TestAccounts.plain(9)
+            try await harness.addAccount(account, mode: "plain")
+            _ = try await TestHTTP.post("\(harness.simulator.baseURL)/sim/run",
+                TestHTTP.json(["appid": account.appid, "followers": 80, "interactions": 200, "seed": 7]))
+            let before = try await harness.kefuAudience(account.appid)
+            #expect(!before.isEmpty)
+
+            try await harness.server!.kill()
+            try await harness.startServer()
+            #expect(try await harness.kefuAudience(account.appid) == before)
+
+            try await harness.server!.stop()
+            try await harness.startServer()
+            #expect(try await harness.kefuAudience(account.appid) == before)
+            let accounts = try await TestHTTP.get("\(harness.server!.baseURL)/api/v1/accounts/\(account.appid)", headers: harness.auth)
+            #expect(accounts.status == 200)
+            let simulated = try await harness.simulatorAudience(account.appid)
+            for (openid, row) in simulated where before[openid] != row {
+                Issue.record("\(openid): simulator \(row), kefu \(String(describing: before[openid]))")
+            }
+            for openid in Set(before.keys).subtracting(simulated.keys) { Issue.record("\(openid): only kefu has it open") }
+        } catch {
+            Issue.record("\(error)\n--- serve log ---\n\(harness.server?.output ?? "")")
+        }
+        await harness.shutdown()
+    }
+
+    @Test("kefu serve refuses bad configuration with a clear message and no stack trace", arguments: [
+        (["serve", "--port", "nope"], "port"),
+        (["serve", "--host", "0.0.0.0", "--port", "0"], "KEFU_ADMIN_TOKEN"),
+        (["serve", "--port", "0", "--window-policy", "/nonexistent.json"], "--window-policy"),
+        (["serve", "--port", "0", "--database", "mysql://x"], "--database"),
+        (["serve", "--port", "0", "--log-level", "loud"], "--log-level"),
+    ])
+    func badConfiguration(arguments: [String], mention: String) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let process = try KefuProcess(arguments: arguments, directory: directory.path, logName: "bad")
+        try await eventually("kefu to exit") { !process.process.isRunning }
+        #expect(process.process.terminationStatus != 0)
+        #expect(process.output.contains(mention), "\(process.output)")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("kefu.db")) || arguments.contains("--log-level") == false)
+    }
+}
