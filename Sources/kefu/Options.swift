@@ -22,6 +22,9 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
 
+    @Option(help: "text (default) or json: one JSON object per line on standard error.")
+    var logFormat: String?
+
     /// The configuration reader: these options first, then the environment.
     func reader(extra: [AbsoluteConfigKey: ConfigValue] = [:]) -> ConfigReader {
         var values = extra
@@ -29,6 +32,7 @@ struct CommonOptions: ParsableArguments {
         if let windowPolicy { values["kefu.window.policy"] = .init(.string(windowPolicy), isSecret: false) }
         if let wechatAPI { values["kefu.wechat.api"] = .init(.string(wechatAPI), isSecret: false) }
         if let logLevel { values["kefu.log.level"] = .init(.string(logLevel), isSecret: false) }
+        if let logFormat { values["kefu.log.format"] = .init(.string(logFormat), isSecret: false) }
         return ConfigReader(providers: [
             InMemoryProvider(name: "arguments", values: values),
             EnvironmentVariablesProvider(secretsSpecifier: .specific(["KEFU_ADMIN_TOKEN", "KEFU_DATABASE"])),
@@ -87,6 +91,12 @@ enum ConfigurationLoader {
         let text = config.string(forKey: "kefu.log.level", default: "info")
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
             throw KefuError(.badConfiguration, "--log-level: \"\(text)\" is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        let format = config.string(forKey: "kefu.log.format", default: "text")
+        switch format {
+        case "text": LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        case "json": LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        default: throw KefuError(.badConfiguration, "--log-format: \"\(format)\" is not text or json")
         }
         var logger = Logger(label: label)
         logger.logLevel = level

@@ -32,7 +32,7 @@ struct Simulator: AsyncParsableCommand {
             guard tokenLifetime >= 1 else { throw KefuError(.badConfiguration, "--token-lifetime: must be at least 1") }
             let wechat = SimulatedWeChat(configuration: .init(policy: policy, tokenLifetimeSeconds: Int64(tokenLifetime)))
             let app = buildSimulatorApplication(
-                wechat: wechat, player: FollowerPlayer(wechat: wechat), host: host, port: port, logger: logger
+                wechat: wechat, host: host, port: port, logger: logger
             ) { port in
                 say("WeChat simulator listening on http://\(host):\(port)  (point kefu at it with --wechat-api http://\(host):\(port))")
             }

@@ -9,6 +9,10 @@ extension SQLiteStore {
         try await write { db in
             let existing = try await db.query("SELECT 1 FROM accounts WHERE appid = ?", [.text(account.appid)])
             guard existing.isEmpty else { throw KefuError(.conflict, "account \(account.appid) already exists", field: "appid") }
+            let purging = try await db.query("SELECT 1 FROM deleted_accounts WHERE appid = ?", [.text(account.appid)])
+            guard purging.isEmpty else {
+                throw KefuError(.conflict, "account \(account.appid) was deleted and its data is still being purged; try again shortly", field: "appid")
+            }
             _ = try await db.query(
                 "INSERT INTO accounts (\(Self.accountColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 Self.binds(account))
@@ -48,6 +52,8 @@ extension SQLiteStore {
             let existing = try await db.query("SELECT 1 FROM accounts WHERE appid = ?", [.text(appid)])
             guard !existing.isEmpty else { return false }
             _ = try await db.query("DELETE FROM accounts WHERE appid = ?", [.text(appid)])
+            _ = try await db.query("INSERT OR REPLACE INTO deleted_accounts (appid, deleted_at) VALUES (?, ?)",
+                                   [.text(appid), .millis(SystemWallClock().nowMillis())])
             return true
         }
     }

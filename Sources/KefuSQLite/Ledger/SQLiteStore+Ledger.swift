@@ -121,19 +121,15 @@ extension SQLiteStore {
 
     public func audience(appid: String, now: Int64, limit: Int, after: AudienceCursor?) async throws -> AudiencePage {
         try await read { db in
-            let count = try await db.query(
-                "SELECT count(*) AS n FROM followers WHERE appid = ? AND window_closes_at > ?",
-                [.text(appid), .millis(now)]).first?.int("n") ?? 0
-            var sql = """
-                SELECT openid, last_interaction_at, last_interaction, window_closes_at FROM followers
-                WHERE appid = ? AND window_closes_at > ?
-                """
+            let count = try await db.query(Self.audienceCountSQL, [.text(appid), .millis(now)]).first?.int("n") ?? 0
             var binds: [SQLiteData] = [.text(appid), .millis(now)]
+            let sql: String
             if let after {
-                sql += " AND window_closes_at >= ? AND (window_closes_at > ? OR openid > ?)"
+                sql = Self.audiencePageAfterSQL
                 binds += [.millis(after.closesAt), .millis(after.closesAt), .text(after.openid)]
+            } else {
+                sql = Self.audiencePageSQL
             }
-            sql += " ORDER BY window_closes_at, openid LIMIT ?"
             binds.append(.integer(limit + 1))
             let rows = try await db.query(sql, binds)
             let page = rows.prefix(limit)
@@ -149,6 +145,20 @@ extension SQLiteStore {
             return AudiencePage(count: count, users: users, nextCursor: next)
         }
     }
+
+    static let audienceCountSQL = "SELECT count(*) AS n FROM followers WHERE appid = ? AND window_closes_at > ?"
+
+    /// An audience page: a range scan of `followers_window` (appid, window_closes_at, openid).
+    static let audiencePageSQL = """
+        SELECT openid, last_interaction_at, last_interaction, window_closes_at FROM followers
+        WHERE appid = ? AND window_closes_at > ?
+        ORDER BY window_closes_at, openid LIMIT ?
+        """
+    static let audiencePageAfterSQL = """
+        SELECT openid, last_interaction_at, last_interaction, window_closes_at FROM followers
+        WHERE appid = ? AND window_closes_at > ? AND window_closes_at >= ? AND (window_closes_at > ? OR openid > ?)
+        ORDER BY window_closes_at, openid LIMIT ?
+        """
 
     /// Sends left per follower across grants open at `now`; nil = unlimited.
     private func remaining(_ db: SQLiteConnection, appid: String, openids: [String], now: Int64) async throws -> [String: Int?] {

@@ -28,18 +28,24 @@ extension SQLiteStore {
         }
     }
 
+    /// Purges one deleted account at a time, by its appid prefix of each table's key, so no
+    /// statement scans a table; the account leaves `deleted_accounts` when nothing is left.
     public func purgeDeletedAccounts(limit: Int) async throws -> Int {
         try await write { db in
+            guard let appid = try await db.query("SELECT appid FROM deleted_accounts ORDER BY deleted_at LIMIT 1", [])
+                .first?.string("appid") else { return 0 }
             var total = 0
-            for table in ["grants", "followers", "interactions"] {
-                let key = table == "interactions" ? "id" : "(appid, openid\(table == "grants" ? ", kind" : ""))"
-                let columns = table == "interactions" ? "id" : "appid, openid\(table == "grants" ? ", kind" : "")"
-                _ = try await db.query(
-                    """
-                    DELETE FROM \(table) WHERE \(key) IN (
-                        SELECT \(columns) FROM \(table) WHERE appid NOT IN (SELECT appid FROM accounts) LIMIT ?)
-                    """, [.integer(limit)])
+            let statements = [
+                "DELETE FROM grants WHERE (appid, openid, kind) IN (SELECT appid, openid, kind FROM grants WHERE appid = ? LIMIT ?)",
+                "DELETE FROM followers WHERE (appid, openid) IN (SELECT appid, openid FROM followers WHERE appid = ? LIMIT ?)",
+                "DELETE FROM interactions WHERE id IN (SELECT id FROM interactions WHERE appid = ? LIMIT ?)",
+            ]
+            for statement in statements where total < limit {
+                _ = try await db.query(statement, [.text(appid), .integer(limit - total)])
                 total += try await db.query("SELECT changes() AS n", []).first?.int("n") ?? 0
+            }
+            if total < limit {
+                _ = try await db.query("DELETE FROM deleted_accounts WHERE appid = ?", [.text(appid)])
             }
             return total
         }

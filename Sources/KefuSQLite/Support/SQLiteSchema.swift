@@ -72,6 +72,8 @@ enum SQLiteSchema {
             """,
             "CREATE INDEX interactions_follower ON interactions (appid, openid, id)",
             "CREATE INDEX interactions_received ON interactions (received_at)",
+            // Accounts deleted whose rows the trimmer is still purging, batch by batch.
+            "CREATE TABLE deleted_accounts (appid TEXT PRIMARY KEY, deleted_at INTEGER NOT NULL)",
         ],
     ]
 }

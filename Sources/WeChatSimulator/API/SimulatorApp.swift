@@ -3,24 +3,28 @@ import Hummingbird
 import KefuCore
 import Logging
 import NIOCore
+import AsyncHTTPClient
+import ServiceLifecycle
 
 /// The simulator's HTTP face: WeChat's API (`/cgi-bin/…`, answering like WeChat: HTTP 200 with an
 /// `errcode`) and a control API (`/sim/…`) for tests and demos to add accounts, play followers,
 /// inject faults and read what was received.
 public func buildSimulatorApplication(
     wechat: SimulatedWeChat,
-    player: FollowerPlayer,
     host: String = "127.0.0.1",
     port: Int = 8081,
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
+    let client = FollowerPlayer.makeHTTPClient()
+    let player = FollowerPlayer(wechat: wechat, client: client)
     let router = Router(context: BasicRequestContext.self)
     WeChatAPIRoutes(wechat: wechat).addRoutes(to: router)
     SimulatorControlRoutes(wechat: wechat, player: player).addRoutes(to: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(host, port: port), serverName: "wechat-simulator"),
+        services: [HTTPClientService(client: client)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger)
 }
@@ -54,5 +58,15 @@ enum SimJSON {
             object = ["access_token": token, "expires_in": answer.expiresIn ?? 7200]
         }
         return response(.ok, object)
+    }
+}
+
+/// Owns the followers' HTTP client: shuts it down once the server has stopped.
+struct HTTPClientService: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
     }
 }

@@ -28,9 +28,21 @@ public struct FollowerPlayer: Sendable {
     public var timeout: TimeAmount = .seconds(5)
     public var retries = 3
 
-    public init(wechat: SimulatedWeChat, client: HTTPClient = .shared) {
+    /// `client` should come from `makeHTTPClient()` (and be shut down by its owner).
+    public init(wechat: SimulatedWeChat, client: HTTPClient) {
         self.wechat = wechat
         self.client = client
+    }
+
+    /// An HTTP client that behaves like WeChat's pusher: many connections per host, and a server
+    /// that refuses connections is an immediate "no answer" (no connection-retry backoff that
+    /// would hold each push for the whole timeout).
+    public static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        configuration.timeout.connect = .seconds(2)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// Pushes one action to the account's callback URL and waits for kefu's answer.
@@ -50,18 +62,26 @@ public struct FollowerPlayer: Sendable {
         let xml = PushBuilder.xml(action, account: account, createTime: stamp.createTime, msgId: stamp.msgId)
         let nonce = String(UInt32.random(in: 100_000_000...UInt32.max))
         let signed = PushBuilder.signed(xml: xml, account: account, timestamp: stamp.createTime, nonce: nonce)
+        let result = await deliver(url: url + (url.contains("?") ? "&" : "?") + signed.query, body: signed.body)
+        await wechat.recordAnswer(index: stamp.index, status: result.status,
+                                  msgId: PushBuilder.eventIdentity(action) == nil ? stamp.msgId : nil)
+        return result
+    }
+
+    /// POSTs a push, retrying like WeChat: up to `retries` more attempts on no answer or 5xx.
+    private func deliver(url: String, body: String) async -> PushResult {
         var attempts = 0
         var last = PushResult(status: 0, body: "", attempts: 0)
         while attempts <= retries {
             attempts += 1
-            var request = HTTPClientRequest(url: url + (url.contains("?") ? "&" : "?") + signed.query)
+            var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "text/xml")
-            request.body = .bytes(ByteBuffer(string: signed.body))
+            request.body = .bytes(ByteBuffer(string: body))
             do {
                 let response = try await client.execute(request, timeout: timeout)
-                let body = try await response.body.collect(upTo: 1 << 16)
-                last = PushResult(status: Int(response.status.code), body: String(buffer: body), attempts: attempts)
+                let answer = try await response.body.collect(upTo: 1 << 16)
+                last = PushResult(status: Int(response.status.code), body: String(buffer: answer), attempts: attempts)
                 if response.status.code < 500 { return last }
             } catch {
                 last = PushResult(status: 0, body: "\(error)", attempts: attempts)

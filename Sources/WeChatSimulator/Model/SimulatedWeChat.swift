@@ -75,15 +75,16 @@ public actor SimulatedWeChat {
     /// pushed: WeChat's retry identity, so a second one would be indistinguishable from a retry.
     /// The caller waits for the next second, as a real follower's next tap would land later.
     func recordAction(appid: String, openid: String, kind: InteractionKind, action: FollowerActionKind? = nil,
-                      eventIdentity: String? = nil) -> (createTime: Int64, msgId: Int64)? {
+                      eventIdentity: String? = nil) -> (createTime: Int64, msgId: Int64, index: Int)? {
         let createTime = clock.nowMillis() / 1000
         if let eventIdentity {
             guard eventIdentities.insert("\(appid):\(openid):\(createTime):\(eventIdentity)").inserted else { return nil }
         }
         pushes.append(PushedAction(appid: appid, openid: openid, action: action?.rawValue ?? kind.rawValue, createTime: createTime))
+        let index = pushes.count - 1
         ledgers[appid, default: SimulatedLedger(policy: configuration.policy)].apply(openid: openid, kind: kind, at: createTime * 1000)
         nextMsgId += 1
-        return (createTime, nextMsgId)
+        return (createTime, nextMsgId, index)
     }
 
     /// Followers whose window is open now by the simulator's own rules, closing soonest first.
@@ -98,6 +99,13 @@ public actor SimulatedWeChat {
     // MARK: Faults and records
 
     public func setFaults(_ faults: Faults) { self.faults = faults }
+
+    /// Records kefu's final answer to a push (0: no answer).
+    func recordAnswer(index: Int, status: Int, msgId: Int64?) {
+        guard pushes.indices.contains(index) else { return }
+        pushes[index].status = status
+        pushes[index].msgId = msgId
+    }
 
     public func pushed(appid: String? = nil, openid: String? = nil) -> [PushedAction] {
         pushes.filter { (appid == nil || $0.appid == appid) && (openid == nil || $0.openid == openid) }
@@ -227,6 +235,10 @@ public struct PushedAction: Sendable, Codable, Equatable {
     public var openid: String
     public var action: String
     public var createTime: Int64
+    /// kefu's final HTTP status (after WeChat-style retries); nil while in flight, 0 for no answer.
+    public var status: Int?
+    /// The MsgId of message pushes.
+    public var msgId: Int64?
 
-    enum CodingKeys: String, CodingKey { case appid, openid, action, createTime = "create_time" }
+    enum CodingKeys: String, CodingKey { case appid, openid, action, status, createTime = "create_time", msgId = "msg_id" }
 }

@@ -69,6 +69,56 @@ struct ServeProcessTests {
         await harness.shutdown()
     }
 
+    /// WeChat's field names for each simulated action, as kefu logs them in `detail`.
+    static let details = [
+        "text": "text", "image": "image", "voice": "voice", "location": "location", "subscribe": "subscribe",
+        "unsubscribe": "unsubscribe", "scan": "SCAN", "click": "CLICK", "scancode_push": "scancode_push",
+        "view": "VIEW", "report_location": "LOCATION", "unknown": "hologram",
+    ]
+
+    @Test("SIGTERM while pushes arrive: the server drains, and every push it acknowledged is recorded")
+    func gracefulShutdownUnderLoad() async throws {
+        let harness = try await ProcessHarness(policy: Self.policy)
+        do {
+            let server = try await harness.startServer()
+            let account = TestAccounts.plain(10)
+            try await harness.addAccount(account, mode: "plain")
+            let simulator = harness.simulator.baseURL
+            async let run = TestHTTP.post("\(simulator)/sim/run", TestHTTP.json(
+                ["appid": account.appid, "followers": 150, "interactions": 900, "concurrency": 32, "rate": 300, "seed": 3]))
+            func pushes() async throws -> [[String: Any]] {
+                try await TestHTTP.get("\(simulator)/sim/pushes?appid=\(account.appid)").json?["pushes"] as? [[String: Any]] ?? []
+            }
+            try await eventually("150 pushes acknowledged") { try await pushes().filter { $0["status"] as? Int == 200 }.count >= 150 }
+            try await server.stop()
+            #expect(server.process.terminationStatus == 0, "graceful exit")
+            _ = try await run
+            try await harness.startServer()
+            let acknowledged = try await pushes().filter { $0["status"] as? Int == 200 }
+            #expect(acknowledged.count >= 150)
+            var expected: [String: [String]] = [:]
+            for push in acknowledged {
+                let detail = Self.details[push["action"] as! String]!
+                expected[push["openid"] as! String, default: []].append("\(detail)@\(push["create_time"] as! Int)")
+            }
+            for (openid, wanted) in expected {
+                let ledger = try await TestHTTP.get("\(harness.server!.baseURL)/api/v1/accounts/\(account.appid)/followers/\(openid)",
+                                                    headers: harness.auth).json ?? [:]
+                var recorded: [String: Int] = [:]
+                for item in ledger["recent_interactions"] as? [[String: Any]] ?? [] {
+                    let at = (RFC3339.parse(item["at"] as? String ?? "") ?? 0) / 1000
+                    recorded["\(item["detail"] as? String ?? "")@\(at)", default: 0] += 1
+                }
+                for item in wanted {
+                    if (recorded[item] ?? 0) > 0 { recorded[item]! -= 1 } else { Issue.record("\(openid): acknowledged \(item) was not recorded") }
+                }
+            }
+        } catch {
+            Issue.record("\(error)\n--- serve log ---\n\(harness.server?.output ?? "")")
+        }
+        await harness.shutdown()
+    }
+
     @Test("kefu serve refuses bad configuration with a clear message and no stack trace", arguments: [
         (["serve", "--port", "nope"], "port"),
         (["serve", "--host", "0.0.0.0", "--port", "0"], "KEFU_ADMIN_TOKEN"),
