@@ -60,11 +60,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Background services: the trimmer now; scheduler, trigger evaluator and senders later.
+        // Background services: scheduler, sender, trimmer, and the worker-process supervisor.
         .target(
             name: "KefuWorkers",
             dependencies: [
                 "KefuCore", "KefuStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,6 +113,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -33,11 +33,12 @@ public func buildApplication(
     AccountsController(store: store, cache: accounts, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
     LedgerController(store: store, clock: clock, policy: configuration.windowPolicy,
                      bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
+    TasksController(store: store, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
 
     var services: [any Service] = [GroupCommitterService(committer: committer)]
     if configuration.workers > 0 {
-        services.append(Trimmer(store: store, clock: clock, configuration: configuration.trimmer, logger: logger,
-                                ledgerSize: { metrics.ledgerSize($0) }))
+        services += buildWorkerServices(configuration: configuration, store: store, clock: clock,
+                                        senders: configuration.workers, metrics: metrics, logger: logger)
     }
     if configuration.adminToken == nil {
         logger.warning("KEFU_ADMIN_TOKEN is not set: the admin API is open to anyone on this machine")

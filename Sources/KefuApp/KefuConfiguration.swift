@@ -23,6 +23,12 @@ public struct KefuConfiguration: Sendable {
     public var trimmer: Trimmer.Configuration = .init()
     /// Interactions per group-commit transaction at most.
     public var maxCommitBatch: Int = 512
+    /// Calls to WeChat in flight at once, per sender.
+    public var sendConcurrency: Int = 32
+    /// What to do with a send that may have reached WeChat before its worker died.
+    public var unknownOutcome: UnknownOutcomePolicy = .skip
+    /// How often the scheduler looks for due tasks and expired leases.
+    public var schedulerInterval: Duration = .milliseconds(200)
 
     public init() {}
 
@@ -34,6 +40,7 @@ public struct KefuConfiguration: Sendable {
     public func validate() throws {
         guard (0...65535).contains(port) else { throw KefuError(.badConfiguration, "--port: must be between 0 and 65535") }
         guard workers >= 0 && workers <= 64 else { throw KefuError(.badConfiguration, "--workers: must be between 0 and 64") }
+        guard (1...1024).contains(sendConcurrency) else { throw KefuError(.badConfiguration, "--send-concurrency: must be between 1 and 1024") }
         guard callbackBodyLimit >= 1024 else { throw KefuError(.badConfiguration, "callback body limit: must be at least 1024 bytes") }
         if adminToken == nil && !listensOnLoopback {
             throw KefuError(.badConfiguration, "KEFU_ADMIN_TOKEN must be set to listen on \(host): the admin API would be open to the network")

@@ -40,4 +40,47 @@ public protocol KefuStore: Sendable {
     func purgeDeletedAccounts(limit: Int) async throws -> Int
     /// Open windows per account at `now`.
     func openWindowCounts(now: Int64) async throws -> [String: Int]
+
+    // MARK: Broadcast tasks
+    /// Stores a new task and returns its id.
+    func createTask(_ task: BroadcastTask) async throws -> Int64
+    func task(id: Int64) async throws -> BroadcastTask?
+    func tasks(appid: String?, status: BroadcastTask.Status?, limit: Int) async throws -> [BroadcastTask]
+    /// Moves a task from one of `from` to `to`; false when it was in none of them.
+    func transitionTask(id: Int64, from: [BroadcastTask.Status], to: BroadcastTask.Status, now: Int64) async throws -> Bool
+    /// Cancels a task that has not ended, and every delivery of it still waiting ("task cancelled").
+    func cancelTask(id: Int64, now: Int64) async throws -> Bool
+    func taskStats(id: Int64) async throws -> TaskStats
+    func taskPreview(id: Int64, now: Int64) async throws -> TaskPreview?
+    /// The per-recipient log, by id, from `afterId`.
+    func deliveries(taskId: Int64, state: DeliveryState?, limit: Int, afterId: Int64?) async throws -> [DeliveryRecord]
+    /// Queues test sends of a task's message to the listed openids, due now (not counted in stats).
+    func enqueueTestDeliveries(taskId: Int64, openids: [String], now: Int64) async throws -> Int
+
+    // MARK: Scheduling and the send queue
+    /// Snapshots every scheduled task whose send time has come: in one transaction per task, the
+    /// task moves to running and one delivery per open window is inserted (set-based; unique per
+    /// task and follower). Returns (task id, deliveries queued) for the tasks this call started.
+    func startDueTasks(now: Int64) async throws -> [(Int64, Int)]
+    /// Marks running tasks with nothing left to send as completed; returns their ids.
+    func completeFinishedTasks(now: Int64) async throws -> [Int64]
+    /// Claims up to `limit` due deliveries, earliest window close first, within each account's
+    /// send rate and daily budget (shared by every process through the store), skipping paused
+    /// accounts and tasks. Each is re-checked against the ledger: those without a usable grant
+    /// are skipped with a reason; the others reserve one unit of their soonest-closing grant.
+    func claimDeliveries(owner: String, now: Int64, limit: Int, leaseMillis: Int64) async throws -> [ClaimedDelivery]
+    /// Records what became of claimed deliveries, and their effect on the ledger, in one transaction.
+    func recordResults(_ results: [DeliveryResult], owner: String) async throws
+    /// Deliveries whose lease expired (their worker died mid-send) follow the unknown-outcome policy.
+    func recoverExpiredLeases(now: Int64, policy: UnknownOutcomePolicy) async throws -> Int
+
+    // MARK: Accounts' sending state
+    func accessToken(appid: String) async throws -> StoredAccessToken?
+    /// Takes the right to refresh an account's token for `ttlMillis`; false when another holds it.
+    func lockTokenRefresh(appid: String, owner: String, now: Int64, ttlMillis: Int64) async throws -> Bool
+    func storeAccessToken(appid: String, token: StoredAccessToken) async throws
+    func pauseAccount(appid: String, pause: AccountPause) async throws
+    func accountPause(appid: String, now: Int64) async throws -> AccountPause?
+    /// Lifts a pause (after the operator fixed the account's secret) and forgets its token.
+    func clearAccountPause(appid: String) async throws
 }

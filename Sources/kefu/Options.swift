@@ -40,6 +40,30 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
+/// Options of the commands that run workers (`serve` and `worker`).
+struct WorkerOptions: ParsableArguments {
+    @Option(help: "Calls to WeChat in flight at once per sender (default 32).")
+    var sendConcurrency: Int?
+
+    @Option(help: "skip (default: at-most-once) or retry (at-least-once): a send that may have reached WeChat before its worker died.")
+    var unknownOutcome: String?
+
+    @Option(help: "Seconds between trimmer passes (default 30).")
+    var trimInterval: Int?
+
+    @Option(help: "Days the interaction log is kept (default 30).")
+    var logRetentionDays: Int?
+
+    func values() -> [AbsoluteConfigKey: ConfigValue] {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        if let sendConcurrency { values["kefu.send.concurrency"] = .init(.string("\(sendConcurrency)"), isSecret: false) }
+        if let unknownOutcome { values["kefu.unknown.outcome"] = .init(.string(unknownOutcome), isSecret: false) }
+        if let trimInterval { values["kefu.trim.interval"] = .init(.string("\(trimInterval)"), isSecret: false) }
+        if let logRetentionDays { values["kefu.log.retention.days"] = .init(.string("\(logRetentionDays)"), isSecret: false) }
+        return values
+    }
+}
+
 /// Turns configuration values into a checked `KefuConfiguration`; each bad value is named.
 enum ConfigurationLoader {
     static func load(_ config: ConfigReader) throws -> KefuConfiguration {
@@ -55,6 +79,13 @@ enum ConfigurationLoader {
             throw KefuError(.badConfiguration, "--wechat-api: expected an http(s) URL")
         }
         configuration.adminToken = config.string(forKey: "kefu.admin.token", isSecret: true)
+        configuration.sendConcurrency = try integer(config, "kefu.send.concurrency", option: "--send-concurrency",
+                                                    default: configuration.sendConcurrency)
+        let outcome = config.string(forKey: "kefu.unknown.outcome", default: "skip")
+        guard let policy = UnknownOutcomePolicy(rawValue: outcome) else {
+            throw KefuError(.badConfiguration, "--unknown-outcome: \"\(outcome)\" is not skip or retry")
+        }
+        configuration.unknownOutcome = policy
         let interval = try integer(config, "kefu.trim.interval", option: "--trim-interval", default: 30)
         guard interval >= 1 else { throw KefuError(.badConfiguration, "--trim-interval: must be at least 1 second") }
         configuration.trimmer.interval = .seconds(interval)

@@ -24,20 +24,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest callback body in bytes (default 65536).")
     var callbackBodyLimit: Int?
 
-    @Option(help: "Seconds between trimmer passes (default 30).")
-    var trimInterval: Int?
-
-    @Option(help: "Days the interaction log is kept (default 30).")
-    var logRetentionDays: Int?
+    @OptionGroup var worker: WorkerOptions
 
     func run() async throws {
-        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        var values = worker.values()
         if let host { values["kefu.host"] = .init(.string(host), isSecret: false) }
         if let port { values["kefu.port"] = .init(.string("\(port)"), isSecret: false) }
         if let workers { values["kefu.workers"] = .init(.string("\(workers)"), isSecret: false) }
         if let callbackBodyLimit { values["kefu.callback.body.limit"] = .init(.string("\(callbackBodyLimit)"), isSecret: false) }
-        if let trimInterval { values["kefu.trim.interval"] = .init(.string("\(trimInterval)"), isSecret: false) }
-        if let logRetentionDays { values["kefu.log.retention.days"] = .init(.string("\(logRetentionDays)"), isSecret: false) }
         let reader = common.reader(extra: values)
         let configuration: KefuConfiguration
         let logger: Logger

@@ -59,6 +59,10 @@ struct AccountsController<Context: RequestContext> {
         account.updatedAt = clock.nowMillis()
         try AccountValidation.check(account)
         try await store.updateAccount(account)
+        if body.appSecret != nil {
+            // New credentials: lift a pause caused by the old ones and fetch a new token.
+            try await store.clearAccountPause(appid: account.appid)
+        }
         cache.invalidate(appid: account.appid)
         context.logger.info("account updated", metadata: ["kefu.appid": "\(account.appid)"])
         return try JSONBody.response(.ok, AccountResponse(account))

@@ -74,6 +74,28 @@ enum JSONBody {
         }
     }
 
+    /// Reads a JSON object body (for payloads with free-form parts such as messages).
+    static func object(from request: Request, limit: Int) async throws -> [String: Any] {
+        var request = request
+        let buffer = try await request.collectBody(upTo: limit)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+            throw HTTPError(.badRequest, message: "the body is not a JSON object")
+        }
+        return object
+    }
+
+    static func object(_ status: HTTPResponse.Status, _ object: [String: Any]) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func limit(_ text: String?, default value: Int, max: Int) throws -> Int {
+        guard let text else { return value }
+        guard let number = Int(text), (1...max).contains(number) else { throw KefuError.invalid("limit", "must be between 1 and \(max)") }
+        return number
+    }
+
     static func path(_ keys: [any CodingKey]) -> String {
         var out = ""
         for key in keys {

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Metrics
 import Prometheus
+import KefuCore
 import Synchronization
 
 /// kefu's metrics, on a registry of its own (so several apps in one test process stay apart).
@@ -37,6 +38,18 @@ public final class KefuMetrics: Sendable {
                 gauge.record(count)
             }
         }
+    }
+
+    /// Deliveries by outcome (sent, skipped, failed, retry) and account.
+    public func delivery(_ result: DeliveryResult) {
+        let outcome = switch result.outcome {
+        case .sent: "sent"
+        case .skipped: "skipped"
+        case .failed: "failed"
+        case .retry: "retry"
+        }
+        CoreMetrics.Counter(label: "kefu.deliveries", dimensions: [("outcome", outcome), ("appid", result.delivery.appid)],
+                            factory: factory).increment()
     }
 
     public func render() -> [UInt8] { registry.emitToBuffer() }

@@ -75,5 +75,67 @@ enum SQLiteSchema {
             // Accounts deleted whose rows the trimmer is still purging, batch by batch.
             "CREATE TABLE deleted_accounts (appid TEXT PRIMARY KEY, deleted_at INTEGER NOT NULL)",
         ],
+        // 2: broadcast tasks, the send queue, and each account's sending state.
+        [
+            """
+            CREATE TABLE tasks (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                appid TEXT NOT NULL,
+                name TEXT NOT NULL,
+                description TEXT,
+                send_at INTEGER NOT NULL,
+                message TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                snapshot_at INTEGER
+            )
+            """,
+            "CREATE INDEX tasks_due ON tasks (status, send_at)",
+            "CREATE INDEX tasks_account ON tasks (appid, id)",
+            // The send queue. Task deliveries take their message from the task (message NULL).
+            """
+            CREATE TABLE deliveries (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                task_id INTEGER,
+                test INTEGER NOT NULL DEFAULT 0,
+                appid TEXT NOT NULL,
+                openid TEXT NOT NULL,
+                message TEXT,
+                due_at INTEGER NOT NULL,
+                window_closes_at INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                reason TEXT,
+                errcode INTEGER,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                grant_kind TEXT,
+                lease_owner TEXT,
+                lease_expires_at INTEGER,
+                sent_at INTEGER,
+                created_at INTEGER NOT NULL
+            )
+            """,
+            // One delivery per (task, follower): a repeated snapshot cannot duplicate.
+            "CREATE UNIQUE INDEX deliveries_task_follower ON deliveries (task_id, openid) WHERE task_id IS NOT NULL AND test = 0",
+            // Claims: an account's waiting deliveries, earliest window close first.
+            "CREATE INDEX deliveries_queue ON deliveries (appid, window_closes_at) WHERE state = 'pending'",
+            "CREATE INDEX deliveries_leases ON deliveries (lease_expires_at) WHERE state = 'sending'",
+            "CREATE INDEX deliveries_task ON deliveries (task_id, state)",
+            "CREATE INDEX deliveries_follower ON deliveries (appid, openid, id)",
+            // Token bucket per account (send_rate), shared by every process.
+            "CREATE TABLE send_buckets (appid TEXT PRIMARY KEY, tokens REAL NOT NULL, refilled_at INTEGER NOT NULL)",
+            // Sends reserved per account per China-time day (daily_budget).
+            "CREATE TABLE send_days (appid TEXT NOT NULL, day INTEGER NOT NULL, used INTEGER NOT NULL, PRIMARY KEY (appid, day))",
+            "CREATE TABLE account_pauses (appid TEXT PRIMARY KEY, until INTEGER NOT NULL, reason TEXT NOT NULL)",
+            """
+            CREATE TABLE access_tokens (
+                appid TEXT PRIMARY KEY,
+                token TEXT,
+                expires_at INTEGER,
+                refresh_owner TEXT,
+                refresh_until INTEGER
+            )
+            """,
+        ],
     ]
 }

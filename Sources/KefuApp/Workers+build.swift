@@ -1,0 +1,36 @@
+import Foundation
+import KefuCore
+import KefuStore
+import KefuWorkers
+import Logging
+import ServiceLifecycle
+
+/// The services of one worker set — scheduler, `senders` senders and the trimmer — and the HTTP
+/// client they share (first in the list, so it stops last). `kefu serve` runs them in-process;
+/// each `kefu worker` process runs one set.
+public func buildWorkerServices(
+    configuration: KefuConfiguration,
+    store: any KefuStore,
+    clock: any WallClock = SystemWallClock(),
+    senders: Int,
+    metrics: KefuMetrics? = nil,
+    logger: Logger
+) -> [any Service] {
+    let client = WeChatAPI.makeHTTPClient(connections: configuration.sendConcurrency * max(senders, 1))
+    let api = WeChatAPI(baseURL: configuration.wechatAPI, client: client)
+    let identity = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+    let tokens = TokenProvider(store: store, api: api, clock: clock, owner: identity, logger: logger)
+    var services: [any Service] = [HTTPClientService(client: client)]
+    services.append(Scheduler(store: store, clock: clock,
+                              configuration: .init(interval: configuration.schedulerInterval, unknownOutcome: configuration.unknownOutcome),
+                              logger: logger))
+    for index in 0..<senders {
+        services.append(Sender(
+            store: store, api: api, tokens: tokens, clock: clock, owner: "\(identity):\(index)",
+            configuration: .init(concurrency: configuration.sendConcurrency, unknownOutcome: configuration.unknownOutcome),
+            logger: logger, onResult: { result in metrics?.delivery(result) }))
+    }
+    services.append(Trimmer(store: store, clock: clock, configuration: configuration.trimmer, logger: logger,
+                            ledgerSize: { metrics?.ledgerSize($0) }))
+    return services
+}

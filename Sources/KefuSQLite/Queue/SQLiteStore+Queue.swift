@@ -1,0 +1,213 @@
+import KefuCore
+import KefuStore
+import SQLiteNIO
+
+extension SQLiteStore {
+    public func claimDeliveries(owner: String, now: Int64, limit: Int, leaseMillis: Int64) async throws -> [ClaimedDelivery] {
+        try await write { db in
+            var claimed: [ClaimedDelivery] = []
+            let accounts = try await db.query(
+                """
+                SELECT a.appid, a.send_rate, a.daily_budget, a.reserve FROM accounts a
+                WHERE NOT EXISTS (SELECT 1 FROM account_pauses p WHERE p.appid = a.appid AND p.until > ?1)
+                  AND EXISTS (SELECT 1 FROM deliveries d WHERE d.appid = a.appid AND d.state = 'pending' AND d.due_at <= ?1)
+                ORDER BY random()
+                """, [.millis(now)])
+            for account in accounts where claimed.count < limit {
+                let appid = account.string("appid")
+                let rate = Double(max(account.int("send_rate"), 1))
+                // A bucket of a tenth of a second's sends: the rate holds over any window longer
+                // than that, across every process claiming from this store.
+                let capacity = max(1, rate / 10)
+                let bucket = try await db.query("SELECT tokens, refilled_at FROM send_buckets WHERE appid = ?", [.text(appid)]).first
+                let tokens = min(capacity, (bucket?.column("tokens")?.double ?? 0)
+                                 + Double(now - (bucket?.int64("refilled_at") ?? now)) * rate / 1000)
+                let day = Self.chinaDay(now)
+                let used = try await db.query("SELECT used FROM send_days WHERE appid = ? AND day = ?",
+                                              [.text(appid), .millis(day)]).first?.int("used") ?? 0
+                let take = min(Int(tokens), account.int("daily_budget") - used, limit - claimed.count)
+                var taken = 0
+                if take > 0 {
+                    let candidates = try await db.query(
+                        """
+                        SELECT d.id, d.openid, d.attempts, coalesce(d.message, t.message) AS message FROM deliveries d
+                        LEFT JOIN tasks t ON t.id = d.task_id
+                        WHERE d.appid = ? AND d.state = 'pending' AND d.due_at <= ?
+                          AND (d.task_id IS NULL OR d.test = 1 OR t.status = 'running')
+                        ORDER BY d.window_closes_at LIMIT ?
+                        """, [.text(appid), .millis(now), .integer(take * 2)])
+                    for row in candidates where taken < take {
+                        let openid = row.string("openid")
+                        switch try await reserveGrant(db, appid: appid, openid: openid, reserve: account.int("reserve"), now: now) {
+                        case .skip(let reason):
+                            _ = try await db.query(
+                                "UPDATE deliveries SET state = 'skipped', reason = ? WHERE id = ?",
+                                [.text(reason), .millis(row.int64("id"))])
+                        case .reserved(let grantKind):
+                            _ = try await db.query(
+                                """
+                                UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_expires_at = ?, grant_kind = ?
+                                WHERE id = ?
+                                """, [.text(owner), .millis(now + leaseMillis), .optional(grantKind), .millis(row.int64("id"))])
+                            claimed.append(ClaimedDelivery(id: row.int64("id"), appid: appid, openid: openid,
+                                                           message: row.string("message"), attempts: row.int("attempts"),
+                                                           grantKind: grantKind))
+                            taken += 1
+                        }
+                    }
+                }
+                _ = try await db.query(
+                    """
+                    INSERT INTO send_buckets (appid, tokens, refilled_at) VALUES (?1, ?2, ?3)
+                    ON CONFLICT (appid) DO UPDATE SET tokens = ?2, refilled_at = ?3
+                    """, [.text(appid), .float(tokens - Double(taken)), .millis(now)])
+                if taken > 0 {
+                    _ = try await db.query(
+                        """
+                        INSERT INTO send_days (appid, day, used) VALUES (?1, ?2, ?3)
+                        ON CONFLICT (appid, day) DO UPDATE SET used = used + ?3
+                        """, [.text(appid), .millis(day), .integer(taken)])
+                }
+            }
+            return claimed
+        }
+    }
+
+    enum Reservation { case reserved(String?), skip(String) }
+
+    /// Re-checks the ledger just before a send and reserves one unit of the soonest-closing
+    /// usable grant. Automation leaves `reserve` sends of the window to human agents.
+    func reserveGrant(_ db: SQLiteConnection, appid: String, openid: String, reserve: Int, now: Int64) async throws -> Reservation {
+        guard let follower = try await db.query("SELECT subscribed FROM followers WHERE appid = ? AND openid = ?",
+                                                [.text(appid), .text(openid)]).first
+        else { return .skip(DeliveryReason.windowClosed) }
+        if follower.int("subscribed") == 0 { return .skip(DeliveryReason.unsubscribed) }
+        let grants = try await db.query(
+            "SELECT kind, remaining FROM grants WHERE appid = ? AND openid = ? AND closes_at > ? ORDER BY closes_at",
+            [.text(appid), .text(openid), .millis(now)])
+        guard !grants.isEmpty else { return .skip(DeliveryReason.windowClosed) }
+        let unlimited = grants.contains { $0.optionalInt("remaining") == nil }
+        let total = grants.reduce(0) { $0 + ($1.optionalInt("remaining") ?? 0) }
+        guard unlimited || total > reserve else { return .skip(DeliveryReason.quotaUsed) }
+        guard let chosen = grants.first(where: { ($0.optionalInt("remaining") ?? 1) > 0 }) else { return .skip(DeliveryReason.quotaUsed) }
+        let kind = chosen.string("kind")
+        if chosen.optionalInt("remaining") != nil {
+            _ = try await db.query("UPDATE grants SET remaining = remaining - 1 WHERE appid = ? AND openid = ? AND kind = ?",
+                                   [.text(appid), .text(openid), .text(kind)])
+            if chosen.int("remaining") == 1 { try await recomputeWindow(db, appid: appid, openid: openid, now: now) }
+        }
+        return .reserved(kind)
+    }
+
+    func recomputeWindow(_ db: SQLiteConnection, appid: String, openid: String, now: Int64) async throws {
+        _ = try await db.query(
+            """
+            UPDATE followers SET window_closes_at = (
+                SELECT max(g.closes_at) FROM grants g WHERE g.appid = ?1 AND g.openid = ?2
+                  AND g.closes_at > ?3 AND (g.remaining IS NULL OR g.remaining > 0))
+            WHERE appid = ?1 AND openid = ?2
+            """, [.text(appid), .text(openid), .millis(now)])
+    }
+
+    /// Gives back a reserved unit (the send did not go out) and the day's budget slot.
+    func refund(_ db: SQLiteConnection, _ delivery: ClaimedDelivery, now: Int64) async throws {
+        if let kind = delivery.grantKind {
+            _ = try await db.query(
+                """
+                UPDATE grants SET remaining = remaining + 1
+                WHERE appid = ? AND openid = ? AND kind = ? AND remaining IS NOT NULL AND closes_at > ?
+                """, [.text(delivery.appid), .text(delivery.openid), .text(kind), .millis(now)])
+            try await recomputeWindow(db, appid: delivery.appid, openid: delivery.openid, now: now)
+        }
+        _ = try await db.query("UPDATE send_days SET used = max(used - 1, 0) WHERE appid = ? AND day = ?",
+                               [.text(delivery.appid), .millis(Self.chinaDay(now))])
+    }
+
+    public func recordResults(_ results: [DeliveryResult], owner: String) async throws {
+        guard !results.isEmpty else { return }
+        try await write { db in
+            for result in results {
+                let delivery = result.delivery
+                let id = SQLiteData.millis(delivery.id)
+                switch result.outcome {
+                case .sent:
+                    // The truth wins even if the lease was lost meanwhile: it was sent.
+                    _ = try await db.query(
+                        """
+                        UPDATE deliveries SET state = 'sent', sent_at = ?, errcode = 0, reason = NULL, attempts = attempts + 1,
+                            lease_owner = NULL, lease_expires_at = NULL
+                        WHERE id = ? AND state IN ('sending', 'pending', 'skipped')
+                        """, [.millis(result.at), id])
+                    continue
+                case .skipped(let reason, let errcode), .failed(let reason, let errcode):
+                    let state = if case .failed = result.outcome { "failed" } else { "skipped" }
+                    _ = try await db.query(
+                        """
+                        UPDATE deliveries SET state = ?, reason = ?, errcode = ?, attempts = attempts + 1,
+                            lease_owner = NULL, lease_expires_at = NULL
+                        WHERE id = ? AND state = 'sending' AND lease_owner = ?
+                        """, [.text(state), .text(reason), .optional(errcode), id, .text(owner)])
+                case .retry(let dueAt, let errcode, let counts):
+                    _ = try await db.query(
+                        """
+                        UPDATE deliveries SET state = 'pending', due_at = ?, errcode = ?, attempts = attempts + ?,
+                            lease_owner = NULL, lease_expires_at = NULL
+                        WHERE id = ? AND state = 'sending' AND lease_owner = ?
+                        """, [.millis(dueAt), .optional(errcode), .integer(counts ? 1 : 0), id, .text(owner)])
+                }
+                guard try await Self.changes(db) == 1 else { continue }
+                // A call that may have reached WeChat keeps its unit and budget spent.
+                if case .skipped(let reason, _) = result.outcome, reason == DeliveryReason.outcomeUnknown {} else {
+                    try await refund(db, delivery, now: result.at)
+                }
+                if let effect = result.ledgerEffect {
+                    try await apply(effect, db, appid: delivery.appid, openid: delivery.openid)
+                }
+            }
+        }
+    }
+
+    /// What WeChat's refusal says about the follower, applied to the ledger.
+    func apply(_ effect: DeliveryResult.LedgerEffect, _ db: SQLiteConnection, appid: String, openid: String) async throws {
+        let binds: [SQLiteData] = [.text(appid), .text(openid)]
+        switch effect {
+        case .closeWindow:
+            _ = try await db.query("DELETE FROM grants WHERE appid = ? AND openid = ?", binds)
+        case .zeroRemaining:
+            _ = try await db.query("UPDATE grants SET remaining = 0 WHERE appid = ? AND openid = ?", binds)
+        case .unsubscribe:
+            _ = try await db.query("DELETE FROM grants WHERE appid = ? AND openid = ?", binds)
+            _ = try await db.query("UPDATE followers SET subscribed = 0 WHERE appid = ? AND openid = ?", binds)
+        }
+        _ = try await db.query("UPDATE followers SET window_closes_at = NULL WHERE appid = ? AND openid = ?", binds)
+    }
+
+    public func recoverExpiredLeases(now: Int64, policy: UnknownOutcomePolicy) async throws -> Int {
+        try await write { db in
+            let expired = try await db.query(
+                """
+                SELECT id, appid, openid, attempts, grant_kind FROM deliveries
+                WHERE state = 'sending' AND lease_expires_at < ? LIMIT 1000
+                """, [.millis(now)])
+            for row in expired {
+                switch policy {
+                case .skip:
+                    // The call may have reached WeChat: at-most-once keeps the unit and the budget spent.
+                    _ = try await db.query(
+                        "UPDATE deliveries SET state = 'skipped', reason = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
+                        [.text(DeliveryReason.outcomeUnknown), .millis(row.int64("id"))])
+                case .retry:
+                    _ = try await db.query(
+                        """
+                        UPDATE deliveries SET state = 'pending', attempts = attempts + 1, lease_owner = NULL, lease_expires_at = NULL
+                        WHERE id = ?
+                        """, [.millis(row.int64("id"))])
+                    let delivery = ClaimedDelivery(id: row.int64("id"), appid: row.string("appid"), openid: row.string("openid"),
+                                                   message: "", attempts: row.int("attempts"), grantKind: row.optionalString("grant_kind"))
+                    try await refund(db, delivery, now: now)
+                }
+            }
+            return expired.count
+        }
+    }
+}

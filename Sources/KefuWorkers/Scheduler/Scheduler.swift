@@ -1,0 +1,57 @@
+import KefuCore
+import KefuStore
+import Logging
+import ServiceLifecycle
+
+/// Starts broadcast tasks at their send time (one set-based snapshot each, exactly once across
+/// processes), completes tasks with nothing left to send, and applies the unknown-outcome policy
+/// to deliveries whose worker died mid-send (expired leases).
+public struct Scheduler: Service {
+    public struct Configuration: Sendable {
+        public var interval: Duration
+        public var unknownOutcome: UnknownOutcomePolicy
+        public init(interval: Duration = .milliseconds(200), unknownOutcome: UnknownOutcomePolicy = .skip) {
+            self.interval = interval
+            self.unknownOutcome = unknownOutcome
+        }
+    }
+
+    let store: any KefuStore
+    let clock: any WallClock
+    let configuration: Configuration
+    let logger: Logger
+
+    public init(store: any KefuStore, clock: any WallClock, configuration: Configuration, logger: Logger) {
+        self.store = store
+        self.clock = clock
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await tick()
+            } catch {
+                logger.warning("scheduler tick failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            let interval = configuration.interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    public func tick() async throws {
+        let now = clock.nowMillis()
+        for (task, count) in try await store.startDueTasks(now: now) {
+            logger.info("task started", metadata: ["kefu.task.id": "\(task)", "kefu.task.audience": "\(count)"])
+        }
+        let recovered = try await store.recoverExpiredLeases(now: now, policy: configuration.unknownOutcome)
+        if recovered > 0 {
+            logger.warning("expired leases recovered", metadata: ["kefu.deliveries": "\(recovered)",
+                                                                  "kefu.unknown_outcome": "\(configuration.unknownOutcome.rawValue)"])
+        }
+        for task in try await store.completeFinishedTasks(now: now) {
+            logger.info("task completed", metadata: ["kefu.task.id": "\(task)"])
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import KefuCore
+
+/// WeChat's error codes (WECHAT.md §2) turned into what happens to a delivery, the ledger and
+/// the account. Pure: unit-tested on its own.
+public enum SendPolicy {
+    public struct Decision: Equatable, Sendable {
+        public var outcome: DeliveryResult.Outcome
+        public var ledgerEffect: DeliveryResult.LedgerEffect?
+        /// Stop the account's sending until then, with this reason.
+        public var pauseAccount: AccountPause?
+    }
+
+    /// Attempts at most for -1 (system busy) before the delivery fails.
+    public static let maxBusyAttempts = 5
+
+    public static func decide(errcode: Int, attempts: Int, now: Int64) -> Decision {
+        switch errcode {
+        case 0:
+            return Decision(outcome: .sent)
+        case -1:
+            if attempts + 1 >= maxBusyAttempts {
+                return Decision(outcome: .failed(reason: DeliveryReason.systemBusy, errcode: -1))
+            }
+            let backoff = Int64(500) << min(attempts, 6)  // 0.5 s, 1 s, 2 s, …
+            return Decision(outcome: .retry(dueAt: now + backoff, errcode: -1, countsAsAttempt: true))
+        case 45015:
+            return Decision(outcome: .skipped(reason: DeliveryReason.windowClosed, errcode: 45015), ledgerEffect: .closeWindow)
+        case 45047:
+            return Decision(outcome: .skipped(reason: DeliveryReason.quotaUsed, errcode: 45047), ledgerEffect: .zeroRemaining)
+        case 43004:
+            return Decision(outcome: .skipped(reason: DeliveryReason.unsubscribed, errcode: 43004), ledgerEffect: .unsubscribe)
+        case 40003:
+            return Decision(outcome: .skipped(reason: DeliveryReason.invalidOpenid, errcode: 40003))
+        case 43019, 48002:
+            return Decision(outcome: .skipped(reason: DeliveryReason.blocked, errcode: errcode))
+        case 45009:
+            let tomorrow = (now + 8 * 3_600_000) / 86_400_000 * 86_400_000 + 86_400_000 - 8 * 3_600_000
+            return Decision(outcome: .retry(dueAt: tomorrow, errcode: 45009, countsAsAttempt: false),
+                            pauseAccount: AccountPause(until: tomorrow, reason: "daily quota exhausted (45009)"))
+        case 45011:
+            let nextMinute = (now / 60_000 + 1) * 60_000
+            return Decision(outcome: .retry(dueAt: nextMinute, errcode: 45011, countsAsAttempt: false),
+                            pauseAccount: AccountPause(until: nextMinute, reason: "per-minute quota reached (45011)"))
+        case 48001, 48004:
+            let stop = now + 365 * 86_400_000
+            return Decision(outcome: .retry(dueAt: now, errcode: errcode, countsAsAttempt: false),
+                            pauseAccount: AccountPause(until: stop, reason: "API not authorised or banned for this account (\(errcode))"))
+        case 45008, 45002, 44004, 40007, 40008, 47001, 45162:
+            return Decision(outcome: .failed(reason: DeliveryReason.badPayload, errcode: errcode))
+        default:
+            return Decision(outcome: .failed(reason: "WeChat errcode \(errcode)", errcode: errcode))
+        }
+    }
+}

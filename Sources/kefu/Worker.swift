@@ -1,0 +1,74 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import KefuApp
+import KefuCore
+import KefuStore
+import KefuWorkers
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run workers only: scheduler, senders and trimmer. --processes N starts N supervised worker processes.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var worker: WorkerOptions
+
+    @Option(help: "Worker processes to start and supervise (default 1: work in this process).")
+    var processes: Int?
+
+    @Flag(help: .hidden)
+    var child = false
+
+    func run() async throws {
+        let reader = common.reader(extra: worker.values())
+        let logger: Logger
+        let configuration: KefuConfiguration
+        do {
+            logger = try ConfigurationLoader.logger(reader, label: child ? "kefu-worker" : "kefu")
+            configuration = try ConfigurationLoader.load(reader)
+        } catch {
+            throw CommandFailure(error)
+        }
+        let count = processes ?? 1
+        guard (1...64).contains(count) else { throw CommandFailure(KefuError(.badConfiguration, "--processes: must be between 1 and 64")) }
+        do {
+            if count > 1 && !child {
+                let supervisor = WorkerSupervisor(
+                    executable: Self.executablePath, arguments: Self.childArguments(), count: count, logger: logger, announce: say)
+                say("kefu worker supervising \(count) worker processes (store: \(configuration.database.contains("@") ? "postgres" : configuration.database))")
+                let group = ServiceGroup(configuration: .init(services: [supervisor], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await group.run()
+                return
+            }
+            let store = try await StoreFactory.open(configuration.database, logger: logger)
+            try await store.migrate()
+            var services = buildWorkerServices(configuration: configuration, store: store, senders: 1, logger: logger)
+            if child { services.append(ParentWatch()) }
+            say("kefu worker running (pid \(getpid()), store: \(configuration.database.contains("@") ? "postgres" : configuration.database))")
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+            try await store.close()
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
+
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// The parent's own arguments, minus `--processes N`, plus `--child`.
+    static func childArguments() -> [String] {
+        var arguments: [String] = []
+        var iterator = CommandLine.arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            if argument == "--processes" { _ = iterator.next(); continue }
+            if argument.hasPrefix("--processes=") { continue }
+            arguments.append(argument)
+        }
+        return arguments + ["--child"]
+    }
+}
