@@ -27,6 +27,8 @@ public struct KefuConfiguration: Sendable {
     public var sendConcurrency: Int = 32
     /// What to do with a send that may have reached WeChat before its worker died.
     public var unknownOutcome: UnknownOutcomePolicy = .skip
+    /// How long a worker's claim on a delivery lasts; a dead worker's claims expire after it.
+    public var leaseMillis: Int64 = 60_000
     /// How often the scheduler looks for due tasks and expired leases.
     public var schedulerInterval: Duration = .milliseconds(200)
 

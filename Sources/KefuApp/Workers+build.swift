@@ -27,7 +27,8 @@ public func buildWorkerServices(
     for index in 0..<senders {
         services.append(Sender(
             store: store, api: api, tokens: tokens, clock: clock, owner: "\(identity):\(index)",
-            configuration: .init(concurrency: configuration.sendConcurrency, unknownOutcome: configuration.unknownOutcome),
+            configuration: .init(concurrency: configuration.sendConcurrency, leaseMillis: configuration.leaseMillis,
+                                 unknownOutcome: configuration.unknownOutcome),
             logger: logger, onResult: { result in metrics?.delivery(result) }))
     }
     services.append(Trimmer(store: store, clock: clock, configuration: configuration.trimmer, logger: logger,

@@ -48,6 +48,9 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "skip (default: at-most-once) or retry (at-least-once): a send that may have reached WeChat before its worker died.")
     var unknownOutcome: String?
 
+    @Option(help: "Seconds a worker's claim on a delivery lasts (default 60); a dead worker's claims expire after it.")
+    var leaseSeconds: Int?
+
     @Option(help: "Seconds between trimmer passes (default 30).")
     var trimInterval: Int?
 
@@ -57,6 +60,7 @@ struct WorkerOptions: ParsableArguments {
     func values() -> [AbsoluteConfigKey: ConfigValue] {
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
         if let sendConcurrency { values["kefu.send.concurrency"] = .init(.string("\(sendConcurrency)"), isSecret: false) }
+        if let leaseSeconds { values["kefu.lease.seconds"] = .init(.string("\(leaseSeconds)"), isSecret: false) }
         if let unknownOutcome { values["kefu.unknown.outcome"] = .init(.string(unknownOutcome), isSecret: false) }
         if let trimInterval { values["kefu.trim.interval"] = .init(.string("\(trimInterval)"), isSecret: false) }
         if let logRetentionDays { values["kefu.log.retention.days"] = .init(.string("\(logRetentionDays)"), isSecret: false) }
@@ -86,6 +90,9 @@ enum ConfigurationLoader {
             throw KefuError(.badConfiguration, "--unknown-outcome: \"\(outcome)\" is not skip or retry")
         }
         configuration.unknownOutcome = policy
+        let lease = try integer(config, "kefu.lease.seconds", option: "--lease-seconds", default: 60)
+        guard (1...3600).contains(lease) else { throw KefuError(.badConfiguration, "--lease-seconds: must be between 1 and 3600") }
+        configuration.leaseMillis = Int64(lease) * 1000
         let interval = try integer(config, "kefu.trim.interval", option: "--trim-interval", default: 30)
         guard interval >= 1 else { throw KefuError(.badConfiguration, "--trim-interval: must be at least 1 second") }
         configuration.trimmer.interval = .seconds(interval)

@@ -51,14 +51,19 @@ struct AccountResponse: Encodable {
     var reserve: Int
     var createdAt: String
     var updatedAt: String
+    /// Set while WeChat's answers keep the account from sending (45009, 45011, 48001, bad secret).
+    var pausedUntil: String?
+    var pauseReason: String?
 
     enum CodingKeys: String, CodingKey {
         case appid, name, encryption, reserve
         case originalId = "original_id", sendRate = "send_rate", dailyBudget = "daily_budget"
-        case createdAt = "created_at", updatedAt = "updated_at"
+        case createdAt = "created_at", updatedAt = "updated_at", pausedUntil = "paused_until", pauseReason = "pause_reason"
     }
 
-    init(_ account: Account) {
+    init(_ account: Account, pause: AccountPause? = nil) {
+        pausedUntil = pause.map { RFC3339.format(millis: $0.until) }
+        pauseReason = pause?.reason
         appid = account.appid
         name = account.name
         originalId = account.originalId

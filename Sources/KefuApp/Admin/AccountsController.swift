@@ -34,12 +34,13 @@ struct AccountsController<Context: RequestContext> {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        return try JSONBody.response(.ok, AccountListing(accounts: try await store.accounts().map(AccountResponse.init)))
+        return try JSONBody.response(.ok, AccountListing(accounts: try await store.accounts().map { AccountResponse($0) }))
     }
 
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {
         let account = try await existing(context)
-        return try JSONBody.response(.ok, AccountResponse(account))
+        let pause = try await store.accountPause(appid: account.appid, now: clock.nowMillis())
+        return try JSONBody.response(.ok, AccountResponse(account, pause: pause))
     }
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {

@@ -20,8 +20,9 @@ extension SQLiteStore {
                 // than that, across every process claiming from this store.
                 let capacity = max(1, rate / 10)
                 let bucket = try await db.query("SELECT tokens, refilled_at FROM send_buckets WHERE appid = ?", [.text(appid)]).first
-                let tokens = min(capacity, (bucket?.column("tokens")?.double ?? 0)
-                                 + Double(now - (bucket?.int64("refilled_at") ?? now)) * rate / 1000)
+                let tokens = bucket.map {
+                    min(capacity, ($0.column("tokens")?.double ?? 0) + Double(max(now - $0.int64("refilled_at"), 0)) * rate / 1000)
+                } ?? capacity
                 let day = Self.chinaDay(now)
                 let used = try await db.query("SELECT used FROM send_days WHERE appid = ? AND day = ?",
                                               [.text(appid), .millis(day)]).first?.int("used") ?? 0

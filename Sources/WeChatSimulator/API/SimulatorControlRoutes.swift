@@ -64,6 +64,24 @@ struct SimulatorControlRoutes {
                 return SimJSON.error(.unprocessableContent, "\(error)")
             }
         }
+        router.post("/sim/play") { request, _ -> Response in
+            struct PlayRequest: Decodable { var appid: String; var actions: [FollowerAction]; var concurrency: Int? }
+            guard let play = try? JSONDecoder().decode(PlayRequest.self, from: Data(try await SimJSON.body(request, limit: 64 << 20))) else {
+                return SimJSON.error(.unprocessableContent, "expected {appid, actions: [{openid, kind, key?, content?}], concurrency?}")
+            }
+            do {
+                return try SimJSON.encoded(try await player.play(appid: play.appid, actions: play.actions, concurrency: play.concurrency ?? 16))
+            } catch {
+                return SimJSON.error(.unprocessableContent, "\(error)")
+            }
+        }
+        router.get("/sim/stats") { request, _ -> Response in
+            guard let appid = request.uri.queryParameters.get("appid") else { return SimJSON.error(.badRequest, "appid is required") }
+            return SimJSON.response(.ok, [
+                "token_requests": await wechat.tokenRequestCount(appid: appid),
+                "messages": await wechat.received(appid: appid).count,
+            ])
+        }
         router.get("/sim/audience") { request, _ -> Response in
             guard let appid = request.uri.queryParameters.get("appid") else { return SimJSON.error(.badRequest, "appid is required") }
             let users = await wechat.audience(appid: appid)

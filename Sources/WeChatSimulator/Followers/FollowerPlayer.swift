@@ -112,6 +112,18 @@ public struct FollowerPlayer: Sendable {
         }
     }
 
+    /// Pushes scripted actions: each follower's in the given order, up to `concurrency`
+    /// followers at once.
+    public func play(appid: String, actions: [FollowerAction], concurrency: Int = 16) async throws -> RunSummary {
+        var order: [String] = []
+        var byFollower: [String: [FollowerAction]] = [:]
+        for action in actions {
+            if byFollower[action.openid] == nil { order.append(action.openid) }
+            byFollower[action.openid, default: []].append(action)
+        }
+        return try await perform(appid: appid, plans: order.map { byFollower[$0]! }, concurrency: concurrency, rate: nil)
+    }
+
     /// Pushes `interactions` actions from `followers` followers, mixed by weight: each follower's
     /// actions in order (one at a time), up to `concurrency` followers at once, at most `rate`
     /// pushes per second overall (nil: as fast as the server answers).
@@ -136,8 +148,12 @@ public struct FollowerPlayer: Sendable {
             plans[follower].append(FollowerAction(openid: openid, kind: kind, key: key,
                                                   content: kind == .text ? "你好 \(index)" : nil))
         }
+        return try await perform(appid: appid, plans: plans, concurrency: concurrency, rate: rate)
+    }
+
+    private func perform(appid: String, plans: [[FollowerAction]], concurrency: Int, rate: Double?) async throws -> RunSummary {
         let pacer = Pacer(rate: rate)
-        var summary = RunSummary(followers: followers)
+        var summary = RunSummary(followers: plans.count)
         try await withThrowingTaskGroup(of: RunSummary.self) { group in
             var next = 0
             func start() {

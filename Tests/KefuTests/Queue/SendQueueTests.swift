@@ -1,0 +1,200 @@
+import KefuCore
+import KefuStore
+import KefuTestSupport
+import Testing
+
+/// The send queue's rules at the store level, against every backend, with a manual clock.
+@Suite("Send queue")
+struct SendQueueTests {
+    static let t0: Int64 = 1_800_000_000_000
+    static let appid = TestAccounts.appid(1)
+    static let text = try! CustomMessage(json: #"{"msgtype": "text", "text": {"content": "hi"}}"#)
+
+    /// An account and `count` followers who each sent a message at t0 + index seconds
+    /// (so their windows close one second apart, the first soonest).
+    static func setUp(_ store: any KefuStore, count: Int, rate: Int = 10_000, budget: Int = 500_000, reserve: Int = 0) async throws {
+        var account = TestAccounts.plain(1)
+        account.sendRate = rate
+        account.dailyBudget = budget
+        account.reserve = reserve
+        try await store.createAccount(account)
+        let items = (0..<count).map { index in
+            Interaction(appid: appid, openid: "o\(index)", kind: .message, detail: "text", at: t0 + Int64(index) * 1000, dedupeKey: "m:\(index)")
+        }
+        _ = try await store.record(items, policy: testPolicy, now: t0 + Int64(count) * 1000)
+    }
+
+    static func task(_ store: any KefuStore, at sendAt: Int64) async throws -> Int64 {
+        try await store.createTask(BroadcastTask(appid: appid, name: "t", sendAt: sendAt, message: text, createdAt: t0, updatedAt: t0))
+    }
+
+    static func sent(_ claimed: [ClaimedDelivery], at: Int64) -> [DeliveryResult] {
+        claimed.map { DeliveryResult(delivery: $0, outcome: .sent, at: at) }
+    }
+
+    @Test("a task starts at its send time, once, with one delivery per eligible follower", arguments: StoreBackend.allCases)
+    func snapshotOnce(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            try await Self.setUp(store, count: 50)
+            let start = Self.t0 + 100_000
+            let id = try await Self.task(store, at: start)
+            #expect(try await store.startDueTasks(now: start - 1).isEmpty)
+            let started = try await store.startDueTasks(now: start)
+            #expect(started.count == 1 && started.first?.0 == id && started.first?.1 == 50)
+            #expect(try await store.startDueTasks(now: start + 1).isEmpty)
+            #expect(try await store.task(id: id)?.status == .running)
+            #expect(try await store.taskStats(id: id).audience == 50)
+        }
+    }
+
+    @Test("the snapshot leaves out followers at or below the account's reserve", arguments: StoreBackend.allCases)
+    func reserve(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            try await Self.setUp(store, count: 10, reserve: 5)
+            // Message grants have 5 sends: at reserve 5 automation may use none of them.
+            let id = try await Self.task(store, at: Self.t0 + 20_000)
+            #expect(try await store.startDueTasks(now: Self.t0 + 20_000).first?.1 == 0)
+            #expect(try await store.taskStats(id: id).audience == 0)
+        }
+    }
+
+    @Test("claims go earliest window close first and reserve one unit of the grant", arguments: StoreBackend.allCases)
+    func earliestDeadlineFirst(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            try await Self.setUp(store, count: 30)
+            let now = Self.t0 + 40_000
+            _ = try await Self.task(store, at: now)
+            _ = try await store.startDueTasks(now: now)
+            let claimed = try await store.claimDeliveries(owner: "w", now: now + 1000, limit: 10, leaseMillis: 60_000)
+            #expect(claimed.map(\.openid) == (0..<10).map { "o\($0)" })
+            let ledger = try await store.follower(appid: Self.appid, openid: "o0", now: now, recent: 1)
+            #expect(ledger?.grants.first?.remaining == 4)
+        }
+    }
+
+    @Test("the account's send rate bounds claims over time", arguments: StoreBackend.allCases)
+    func rate(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            try await Self.setUp(store, count: 300, rate: 50)
+            let now = Self.t0 + 400_000
+            _ = try await Self.task(store, at: now)
+            _ = try await store.startDueTasks(now: now)
+            var total = 0
+            // 20 claims, 100 ms apart, each asking for everything: 2 s at 50/s.
+            for step in 1...20 {
+                total += try await store.claimDeliveries(owner: "w", now: now + Int64(step) * 100, limit: 1000, leaseMillis: 60_000).count
+            }
+            #expect(total == 100)
+        }
+    }
+
+    @Test("the daily budget caps claims until the next China-time day", arguments: StoreBackend.allCases)
+    func budget(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            try await Self.setUp(store, count: 10, budget: 3)
+            let now = Self.t0 + 20_000
+            _ = try await Self.task(store, at: now)
+            _ = try await store.startDueTasks(now: now)
+            var total = 0
+            for step in 1...10 { total += try await store.claimDeliveries(owner: "w", now: now + Int64(step) * 1000, limit: 100, leaseMillis: 600_000).count }
+            #expect(total == 3)
+        }
+    }
+
+    @Test("before each send the ledger is re-checked: unsubscribed, closed and used-up windows are skipped with a reason", arguments: StoreBackend.allCases)
+    func skipReasons(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            try await Self.setUp(store, count: 3)
+            let now = Self.t0 + 10_000
+            let id = try await Self.task(store, at: now)
+            _ = try await store.startDueTasks(now: now)
+            _ = try await store.record([Interaction(appid: Self.appid, openid: "o1", kind: .unsubscribe, detail: "unsubscribe",
+                                                    at: now, dedupeKey: "u1")], policy: testPolicy, now: now)
+            // o0's window closes at t0 + 1 h; by then it is closed.
+            let later = Self.t0 + 3_600_000 + 500
+            _ = try await store.claimDeliveries(owner: "w", now: later - 1000, limit: 0, leaseMillis: 60_000)
+            let claimed = try await store.claimDeliveries(owner: "w", now: later, limit: 10, leaseMillis: 60_000)
+            #expect(claimed.map(\.openid) == ["o2"])
+            let rows = try await store.deliveries(taskId: id, state: .skipped, limit: 10, afterId: nil)
+            #expect(Set(rows.map { "\($0.openid): \($0.reason ?? "")" }) == ["o0: window closed", "o1: follower unsubscribed"])
+        }
+    }
+
+    @Test("paused tasks are not sent; cancelled tasks cancel what is waiting", arguments: StoreBackend.allCases)
+    func pauseAndCancel(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            try await Self.setUp(store, count: 10)
+            let now = Self.t0 + 20_000
+            let id = try await Self.task(store, at: now)
+            _ = try await store.startDueTasks(now: now)
+            _ = try await store.claimDeliveries(owner: "w", now: now, limit: 0, leaseMillis: 60_000)
+            #expect(try await store.transitionTask(id: id, from: [.running], to: .paused, now: now))
+            #expect(try await store.claimDeliveries(owner: "w", now: now + 1000, limit: 5, leaseMillis: 60_000).isEmpty)
+            #expect(try await store.transitionTask(id: id, from: [.paused], to: .running, now: now))
+            let claimed = try await store.claimDeliveries(owner: "w", now: now + 2000, limit: 4, leaseMillis: 60_000)
+            #expect(claimed.count == 4)
+            try await store.recordResults(Self.sent(claimed, at: now + 2000), owner: "w")
+            #expect(try await store.cancelTask(id: id, now: now + 3000))
+            let stats = try await store.taskStats(id: id)
+            #expect(stats.sent == 4 && stats.cancelled == 6 && stats.pending == 0)
+            #expect(try await store.deliveries(taskId: id, state: .cancelled, limit: 1, afterId: nil).first?.reason == "task cancelled")
+            #expect(try await store.completeFinishedTasks(now: now + 4000).isEmpty, "a cancelled task stays cancelled")
+        }
+    }
+
+    @Test("a dead worker's claims: skip (at-most-once) keeps the unit spent; retry gives it back and sends again", arguments: StoreBackend.allCases)
+    func expiredLeases(backend: StoreBackend) async throws {
+        for policy in UnknownOutcomePolicy.allCases {
+            try await backend.withStore { store, _ in
+                try await Self.setUp(store, count: 2)
+                let now = Self.t0 + 10_000
+                let id = try await Self.task(store, at: now)
+                _ = try await store.startDueTasks(now: now)
+                _ = try await store.claimDeliveries(owner: "dead", now: now, limit: 0, leaseMillis: 1000)
+                #expect(try await store.claimDeliveries(owner: "dead", now: now + 1000, limit: 10, leaseMillis: 1000).count == 2)
+                #expect(try await store.recoverExpiredLeases(now: now + 1500, policy: policy) == 0)
+                #expect(try await store.recoverExpiredLeases(now: now + 2001, policy: policy) == 2)
+                let remaining = try await store.follower(appid: Self.appid, openid: "o0", now: now, recent: 1)?.grants.first?.remaining
+                let stats = try await store.taskStats(id: id)
+                switch policy {
+                case .skip:
+                    #expect(stats.skipped == 2 && stats.pending == 0)
+                    #expect(remaining == 4)
+                case .retry:
+                    #expect(stats.pending == 2)
+                    #expect(remaining == 5)
+                    let again = try await store.claimDeliveries(owner: "alive", now: now + 3000, limit: 10, leaseMillis: 1000)
+                    #expect(again.count == 2 && again.allSatisfy { $0.attempts == 1 })
+                }
+                // A late answer from the dead worker cannot overwrite what the recovery decided… unless it was sent.
+                try await store.recordResults([DeliveryResult(delivery: ClaimedDelivery(id: 1, appid: Self.appid, openid: "o0",
+                    message: "", attempts: 0, grantKind: "message"), outcome: .failed(reason: "late", errcode: 1), at: now + 4000)], owner: "dead")
+                #expect(try await store.deliveries(taskId: id, state: .failed, limit: 5, afterId: nil).isEmpty)
+            }
+        }
+    }
+
+    @Test("WeChat's answers update the ledger: 45015 closes the window, 43004 unsubscribes", arguments: StoreBackend.allCases)
+    func ledgerEffects(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            try await Self.setUp(store, count: 3)
+            let now = Self.t0 + 10_000
+            let id = try await Self.task(store, at: now)
+            _ = try await store.startDueTasks(now: now)
+            _ = try await store.claimDeliveries(owner: "w", now: now, limit: 0, leaseMillis: 60_000)
+            let claimed = try await store.claimDeliveries(owner: "w", now: now + 1000, limit: 3, leaseMillis: 60_000)
+            let byOpenid = Dictionary(uniqueKeysWithValues: claimed.map { ($0.openid, $0) })
+            try await store.recordResults([
+                DeliveryResult(delivery: byOpenid["o0"]!, outcome: .skipped(reason: "window closed", errcode: 45015), ledgerEffect: .closeWindow, at: now),
+                DeliveryResult(delivery: byOpenid["o1"]!, outcome: .skipped(reason: "follower unsubscribed", errcode: 43004), ledgerEffect: .unsubscribe, at: now),
+                DeliveryResult(delivery: byOpenid["o2"]!, outcome: .sent, at: now),
+            ], owner: "w")
+            let audience = try await store.audience(appid: Self.appid, now: now, limit: 10, after: nil)
+            #expect(audience.users.map(\.openid) == ["o2"])
+            #expect(try await store.follower(appid: Self.appid, openid: "o1", now: now, recent: 1)?.subscribed == false)
+            let stats = try await store.taskStats(id: id)
+            #expect(stats.sent == 1 && stats.skipped == 2 && stats.errors == [45015: 1, 43004: 1])
+            #expect(try await store.completeFinishedTasks(now: now) == [id])
+        }
+    }
+}
