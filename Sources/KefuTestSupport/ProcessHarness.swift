@@ -34,17 +34,39 @@ public final class ProcessHarness: @unchecked Sendable {
         return process
     }
 
+    /// Starts `kefu worker --processes N` on the shared database.
+    public func startWorkers(processes: Int, extra: [String] = []) async throws -> KefuProcess {
+        let process = try KefuProcess(
+            arguments: ["worker", "--processes", "\(processes)", "--database", database, "--window-policy", policyPath,
+                        "--wechat-api", simulator.baseURL] + extra,
+            environment: [:], directory: directory.path, logName: "workers-\(UUID().uuidString.prefix(6))")
+        try await eventually("\(processes) worker processes to start") {
+            process.output.components(separatedBy: "kefu worker running").count - 1 >= processes
+        }
+        return process
+    }
+
+    /// PIDs of the worker processes a supervisor announced (latest first per slot).
+    public static func workerPIDs(_ supervisor: KefuProcess) -> [Int32] {
+        supervisor.output.split(separator: "\n").compactMap { line in
+            guard line.contains("worker process"), let open = line.range(of: "(pid ") else { return nil }
+            return Int32(line[open.upperBound...].prefix { $0.isNumber })
+        }
+    }
+
     public var auth: [(String, String)] { [("Authorization", "Bearer \(adminToken)")] }
 
     /// Adds the account to kefu and to the simulator (pointing its callbacks at kefu).
-    public func addAccount(_ account: Account, mode: String) async throws {
+    public func addAccount(_ account: Account, mode: String, dailyQuota: Int = 500_000) async throws {
         guard let server else { throw TimedOut(description: "no server running") }
-        var body: [String: Any] = ["appid": account.appid, "app_secret": account.appSecret, "token": account.token]
+        var body: [String: Any] = ["appid": account.appid, "app_secret": account.appSecret, "token": account.token,
+                                   "send_rate": account.sendRate, "reserve": account.reserve]
         if let key = account.encodingAESKey { body["encoding_aes_key"] = key }
         if let original = account.originalId { body["original_id"] = original }
         let created = try await TestHTTP.post("\(server.baseURL)/api/v1/accounts", TestHTTP.json(body), headers: auth)
         guard created.status == 201 else { throw TimedOut(description: "account not created: \(created.status) \(created.body)") }
         var sim: [String: Any] = ["appid": account.appid, "secret": account.appSecret, "token": account.token, "mode": mode,
+                                  "daily_quota": dailyQuota,
                                   "callback_url": "\(server.baseURL)/wechat/\(account.appid)"]
         if let key = account.encodingAESKey { sim["encoding_aes_key"] = key }
         if let original = account.originalId { sim["original_id"] = original }
@@ -79,6 +101,40 @@ public final class ProcessHarness: @unchecked Sendable {
                                                           remaining: user["remaining"] as? Int)
         }
         return rows
+    }
+
+    /// Creates a task on kefu; returns its id.
+    public func createTask(appid: String, message: String, sendAt: Int64 = 0, name: String = "test") async throws -> Int {
+        let at = RFC3339.format(millis: sendAt == 0 ? SystemWallClock().nowMillis() : sendAt)
+        let reply = try await TestHTTP.post("\(server!.baseURL)/api/v1/tasks",
+            #"{"name": "\#(name)", "appid": "\#(appid)", "send_at": "\#(at)", "message": \#(message)}"#, headers: auth)
+        guard reply.status == 201, let id = reply.json?["id"] as? Int else { throw TimedOut(description: "task not created: \(reply.body)") }
+        return id
+    }
+
+    public func task(_ id: Int) async throws -> [String: Any] {
+        try await TestHTTP.get("\(server!.baseURL)/api/v1/tasks/\(id)", headers: auth).json ?? [:]
+    }
+
+    public func waitForTask(_ id: Int, status: String, timeout: Duration = .seconds(120)) async throws {
+        try await eventually("task \(id) to be \(status)", timeout: timeout, poll: .milliseconds(100)) {
+            try await task(id)["status"] as? String == status
+        }
+    }
+
+    /// Messages the simulator accepted for an account.
+    public func received(_ appid: String) async throws -> [[String: Any]] {
+        try await TestHTTP.get("\(simulator.baseURL)/sim/messages?appid=\(appid)").json?["messages"] as? [[String: Any]] ?? []
+    }
+
+    public func play(_ appid: String, _ actions: [[String: Any]], concurrency: Int = 32) async throws {
+        let reply = try await TestHTTP.post("\(simulator.baseURL)/sim/play",
+                                            TestHTTP.json(["appid": appid, "actions": actions, "concurrency": concurrency]))
+        guard reply.json?["acknowledged"] as? Int == actions.count else { throw TimedOut(description: "play failed: \(reply.body)") }
+    }
+
+    public func simulator(_ path: String, _ body: [String: Any]) async throws {
+        _ = try await TestHTTP.post("\(simulator.baseURL)\(path)", TestHTTP.json(body))
     }
 
     public func shutdown() async {

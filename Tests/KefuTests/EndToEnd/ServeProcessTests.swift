@@ -3,8 +3,9 @@ import KefuCore
 import KefuTestSupport
 import Testing
 
+extension EndToEnd {
 /// The real `kefu` binary, as separate OS processes, against the simulator process.
-@Suite("End to end: kefu serve and the simulator as processes", .serialized)
+@Suite("kefu serve and the simulator as processes", .serialized)
 struct ServeProcessTests {
     /// WeChat's shape with long grants, so no window closes while the test compares.
     static let policy = #"{"grants": [{"on": "message", "sends": 5, "seconds": 7200}, {"on": "subscribe", "sends": 3, "seconds": 3600}, {"on": "scan", "sends": 3, "seconds": 3600}, {"on": "click", "sends": 3, "seconds": 3600}]}"#
@@ -135,4 +136,5 @@ struct ServeProcessTests {
         #expect(process.output.contains(mention), "\(process.output)")
         #expect(!FileManager.default.fileExists(atPath: directory.file("kefu.db")) || arguments.contains("--log-level") == false)
     }
+}
 }

@@ -1,0 +1,239 @@
+import Foundation
+import KefuCore
+import KefuTestSupport
+import Testing
+
+extension EndToEnd {
+/// Broadcast tasks end to end: kefu serve, kefu worker processes and the simulator, as real
+/// processes on one SQLite file.
+@Suite("Broadcasts with real worker processes", .serialized)
+struct BroadcastProcessTests {
+    static let messages = [
+        #"{"msgtype": "text", "text": {"content": "双十一 专享"}}"#,
+        #"{"msgtype": "image", "image": {"media_id": "MEDIA_1"}}"#,
+        #"{"msgtype": "news", "news": {"articles": [{"title": "新品", "description": "看看", "url": "https://shop.example.cn/a", "picurl": "https://shop.example.cn/a.jpg"}]}}"#,
+        #"{"msgtype": "mpnews", "mpnews": {"media_id": "MPNEWS_1"}}"#,
+        #"{"msgtype": "mpnewsarticle", "mpnewsarticle": {"article_id": "ARTICLE_1"}}"#,
+        #"{"msgtype": "miniprogrampage", "miniprogrampage": {"title": "小程序", "appid": "wx1111111111111111", "pagepath": "pages/index?x=1", "thumb_media_id": "THUMB_1"}}"#,
+    ]
+
+    static func account(_ n: Int, rate: Int, aes: Bool = false) -> Account {
+        var account = aes ? TestAccounts.aes(n) : TestAccounts.plain(n)
+        account.sendRate = rate
+        return account
+    }
+
+    static func actions(_ kind: String, _ openids: some Sequence<String>) -> [[String: Any]] {
+        openids.map { ["openid": $0, "kind": kind] }
+    }
+
+    static func stats(_ task: [String: Any]) -> [String: Any] { task["stats"] as? [String: Any] ?? [:] }
+
+    @Test("2,000 followers in mixed states: exactly the eligible get exactly one message per task, in WeChat's exact JSON, for every message type")
+    func mixedStates() async throws {
+        let policy = #"{"grants": [{"on": "message", "sends": 10, "seconds": 3600}, {"on": "subscribe", "sends": 3, "seconds": 3}, {"on": "click", "sends": 1, "seconds": 3600}]}"#
+        let harness = try await ProcessHarness(policy: policy)
+        do {
+            try await harness.startServer(extra: ["--workers", "1"])
+            let account = Self.account(21, rate: 2000, aes: true)
+            try await harness.addAccount(account, mode: "safe")
+            let talkers = (0..<800).map { "oTalk\($0)" }, followers = (0..<300).map { "oFollow\($0)" }
+            let leavers = (0..<300).map { "oLeave\($0)" }, clickers = (0..<300).map { "oClick\($0)" }, viewers = (0..<300).map { "oView\($0)" }
+            try await harness.play(account.appid, Self.actions("text", talkers) + Self.actions("subscribe", followers)
+                + Self.actions("text", leavers) + Self.actions("unsubscribe", leavers) + Self.actions("click", clickers)
+                + Self.actions("view", viewers))
+            // The follow grants (3 s) close before the first send time.
+            let first = try await harness.createTask(appid: account.appid, message: Self.messages[0], sendAt: SystemWallClock().nowMillis() + 4_000)
+            try await harness.waitForTask(first, status: "completed")
+            #expect(Self.stats(try await harness.task(first))["audience"] as? Int == 1100)
+            for message in Self.messages.dropFirst() {
+                let id = try await harness.createTask(appid: account.appid, message: message)
+                try await harness.waitForTask(id, status: "completed")
+                let stats = Self.stats(try await harness.task(id))
+                #expect(stats["audience"] as? Int == 800, "clickers' one send is used up")
+                #expect(stats["sent"] as? Int == 800)
+            }
+            var byOpenid: [String: [[String: Any]]] = [:]
+            for message in try await harness.received(account.appid) {
+                let body = try JSONSerialization.jsonObject(with: Data((message["body"] as! String).utf8)) as! [String: Any]
+                byOpenid[message["openid"] as! String, default: []].append(body)
+            }
+            #expect(Set(byOpenid.keys) == Set(talkers + clickers))
+            let expected = try Self.messages.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            for openid in talkers {
+                let bodies = byOpenid[openid] ?? []
+                #expect(bodies.count == 6)
+                for (body, wanted) in zip(bodies, expected) {
+                    var wanted = wanted
+                    wanted["touser"] = openid
+                    #expect(NSDictionary(dictionary: body) == NSDictionary(dictionary: wanted), "\(openid)")
+                }
+            }
+            #expect(clickers.allSatisfy { byOpenid[$0]?.count == 1 })
+        } catch {
+            Issue.record("\(error)\n--- serve log ---\n\(harness.server?.output.suffix(3000) ?? "")")
+        }
+        await harness.shutdown()
+    }
+
+    @Test("4 worker processes share a 10,000-recipient broadcast: all sent, none twice, one token fetch; then one is SIGKILLed mid-way and with skip still none twice")
+    func fourWorkers() async throws {
+        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#)
+        do {
+            try await harness.startServer(extra: ["--workers", "0"])
+            let account = Self.account(22, rate: 1000)
+            try await harness.addAccount(account, mode: "plain")
+            let openids = (0..<10_000).map { "oMany\($0)" }
+            try await harness.play(account.appid, Self.actions("text", openids), concurrency: 64)
+            let workers = try await harness.startWorkers(processes: 4, extra: ["--lease-seconds", "2"])
+
+            let first = try await harness.createTask(appid: account.appid, message: Self.messages[0])
+            try await harness.waitForTask(first, status: "completed", timeout: .seconds(240))
+            var received = try await harness.received(account.appid)
+            #expect(received.count == 10_000)
+            #expect(Set(received.map { $0["openid"] as! String }).count == 10_000)
+            #expect(Self.stats(try await harness.task(first))["sent"] as? Int == 10_000)
+            let tokens = try await TestHTTP.get("\(harness.simulator.baseURL)/sim/stats?appid=\(account.appid)").json
+            #expect(tokens?["token_requests"] as? Int == 1, "four processes fetched the token once")
+
+            let second = try await harness.createTask(appid: account.appid, message: Self.messages[1])
+            try await eventually("a quarter of the second broadcast", timeout: .seconds(120)) {
+                try await harness.received(account.appid).count >= 12_500
+            }
+            let victim = try #require(ProcessHarness.workerPIDs(workers).first)
+            kill(victim, SIGKILL)
+            try await harness.waitForTask(second, status: "completed", timeout: .seconds(240))
+            received = try await harness.received(account.appid).filter { ($0["msgtype"] as? String) == "image" }
+            let openidsSent = received.map { $0["openid"] as! String }
+            #expect(Set(openidsSent).count == openidsSent.count, "nobody got the second broadcast twice")
+            let stats = Self.stats(try await harness.task(second))
+            let sent = stats["sent"] as? Int ?? 0, skipped = stats["skipped"] as? Int ?? 0
+            #expect(sent + skipped == 10_000)
+            #expect(openidsSent.count >= sent && openidsSent.count <= sent + skipped)
+            try await eventually("the supervisor to restart the killed worker") {
+                ProcessHarness.workerPIDs(workers).count >= 5
+            }
+            try await workers.stop()
+        } catch {
+            Issue.record("\(error)\n--- serve log ---\n\(harness.server?.output.suffix(3000) ?? "")")
+        }
+        await harness.shutdown()
+    }
+
+    @Test("the per-account send rate holds across 3 worker processes (from the simulator's receive times, within 10%)")
+    func rateAcrossProcesses() async throws {
+        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#)
+        do {
+            try await harness.startServer(extra: ["--workers", "0"])
+            let account = Self.account(23, rate: 50)
+            try await harness.addAccount(account, mode: "plain")
+            try await harness.play(account.appid, Self.actions("text", (0..<400).map { "oRate\($0)" }))
+            let workers = try await harness.startWorkers(processes: 3)
+            let id = try await harness.createTask(appid: account.appid, message: Self.messages[0])
+            try await harness.waitForTask(id, status: "completed")
+            let times = try await harness.received(account.appid).map { ($0["received_at"] as! NSNumber).int64Value }.sorted()
+            #expect(times.count == 400)
+            let measured = Double(times.count - 1) * 1000 / Double(times.last! - times.first!)
+            #expect(abs(measured - 50) <= 5, "measured \(measured) messages/s for send_rate 50")
+            try await workers.stop()
+        } catch {
+            Issue.record("\(error)\n--- serve log ---\n\(harness.server?.output.suffix(3000) ?? "")")
+        }
+        await harness.shutdown()
+    }
+
+    @Test("WeChat's errors: 45009 pauses the account; 40001 triggers one token refresh; -1 is retried until sent")
+    func errorPolicy() async throws {
+        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#)
+        do {
+            try await harness.startServer(extra: ["--workers", "1"])
+            // 45009: the simulator's daily quota is 30.
+            let limited = Self.account(24, rate: 500)
+            try await harness.addAccount(limited, mode: "plain", dailyQuota: 30)
+            try await harness.play(limited.appid, Self.actions("text", (0..<100).map { "oQuota\($0)" }))
+            let quota = try await harness.createTask(appid: limited.appid, message: Self.messages[0])
+            try await eventually("the account to pause on 45009") {
+                let account = try await TestHTTP.get("\(harness.server!.baseURL)/api/v1/accounts/\(limited.appid)", headers: harness.auth).json
+                return (account?["pause_reason"] as? String)?.contains("45009") == true
+            }
+            let stats = Self.stats(try await harness.task(quota))
+            #expect(stats["sent"] as? Int == 30)
+            #expect(stats["pending"] as? Int == 70, "the rest waits for tomorrow, not failed")
+            #expect(try await harness.task(quota)["status"] as? String == "running")
+            #expect(try await harness.received(limited.appid).count == 30)
+
+            // 40001 once: one forced refresh, then everything is sent.
+            let forced = Self.account(25, rate: 500)
+            try await harness.addAccount(forced, mode: "plain")
+            try await harness.play(forced.appid, Self.actions("text", (0..<50).map { "oToken\($0)" }))
+            try await harness.simulator("/sim/faults", ["force_40001": 1])
+            let token = try await harness.createTask(appid: forced.appid, message: Self.messages[0])
+            try await harness.waitForTask(token, status: "completed")
+            #expect(Self.stats(try await harness.task(token))["sent"] as? Int == 50)
+            let requests = try await TestHTTP.get("\(harness.simulator.baseURL)/sim/stats?appid=\(forced.appid)").json
+            #expect(requests?["token_requests"] as? Int == 2, "the first fetch and one forced refresh")
+
+            // -1 on a third of the calls: retried with back-off, all end sent.
+            let busy = Self.account(26, rate: 500)
+            try await harness.addAccount(busy, mode: "plain")
+            try await harness.play(busy.appid, Self.actions("text", (0..<60).map { "oBusy\($0)" }))
+            try await harness.simulator("/sim/faults", ["busy_rate": 0.33])
+            let retried = try await harness.createTask(appid: busy.appid, message: Self.messages[0])
+            try await harness.waitForTask(retried, status: "completed", timeout: .seconds(120))
+            try await harness.simulator("/sim/faults", [:])
+            #expect(Self.stats(try await harness.task(retried))["sent"] as? Int == 60)
+            let log = try await TestHTTP.get("\(harness.server!.baseURL)/api/v1/tasks/\(retried)/deliveries?limit=100", headers: harness.auth).json
+            let attempts = (log?["deliveries"] as? [[String: Any]] ?? []).compactMap { $0["attempts"] as? Int }
+            #expect(attempts.contains { $0 > 1 }, "some needed more than one attempt")
+            #expect(try await harness.received(busy.appid).count == 60)
+        } catch {
+            Issue.record("\(error)\n--- serve log ---\n\(harness.server?.output.suffix(3000) ?? "")")
+        }
+        await harness.shutdown()
+    }
+
+    @Test("cancel stops sending promptly; pause then resume finishes without re-sending anyone")
+    func cancelPauseResume() async throws {
+        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#)
+        do {
+            try await harness.startServer(extra: ["--workers", "1"])
+            let account = Self.account(27, rate: 20)
+            try await harness.addAccount(account, mode: "plain")
+            try await harness.play(account.appid, Self.actions("text", (0..<200).map { "oCancel\($0)" }))
+            let server = harness.server!.baseURL
+
+            let cancelled = try await harness.createTask(appid: account.appid, message: Self.messages[0])
+            try await eventually("20 sent") { try await harness.received(account.appid).count >= 20 }
+            let answer = try await TestHTTP.post("\(server)/api/v1/tasks/\(cancelled)/cancel", "", headers: harness.auth)
+            #expect(answer.status == 200)
+            let atCancel = try await harness.received(account.appid).count
+            try await eventually("nothing left in flight") { Self.stats(try await harness.task(cancelled))["pending"] as? Int == 0 }
+            let stats = Self.stats(try await harness.task(cancelled))
+            let after = try await harness.received(account.appid).count
+            #expect(after - atCancel <= 5, "only calls already in flight finish after a cancel (\(after - atCancel))")
+            #expect(stats["sent"] as? Int == after)
+            #expect((stats["cancelled"] as? Int ?? 0) >= 150)
+            #expect(try await harness.task(cancelled)["status"] as? String == "cancelled")
+
+            let paused = try await harness.createTask(appid: account.appid, message: Self.messages[1])
+            func images() async throws -> [String] {
+                try await harness.received(account.appid).filter { $0["msgtype"] as? String == "image" }.map { $0["openid"] as! String }
+            }
+            try await eventually("20 images sent") { try await images().count >= 20 }
+            #expect(try await TestHTTP.post("\(server)/api/v1/tasks/\(paused)/pause", "", headers: harness.auth).status == 200)
+            try await eventually("sending to stop") { Self.stats(try await harness.task(paused))["pending"] as? Int == 200 - (try await images().count) }
+            let whilePaused = try await images().count
+            #expect(whilePaused < 200)
+            #expect(try await harness.task(paused)["status"] as? String == "paused")
+            #expect(try await TestHTTP.post("\(server)/api/v1/tasks/\(paused)/resume", "", headers: harness.auth).status == 200)
+            try await harness.waitForTask(paused, status: "completed")
+            let all = try await images()
+            #expect(all.count == 200)
+            #expect(Set(all).count == 200, "nobody received it twice")
+        } catch {
+            Issue.record("\(error)\n--- serve log ---\n\(harness.server?.output.suffix(3000) ?? "")")
+        }
+        await harness.shutdown()
+    }
+}
+}
