@@ -89,11 +89,11 @@ public struct Sender: Service {
                 if next < claimed.count { start() }
             }
         }
+        try await store.recordResults(results, owner: owner)
         for (appid, pause) in pauses {
             try await store.pauseAccount(appid: appid, pause: pause)
             logger.warning("account sending paused", metadata: ["kefu.appid": "\(appid)", "kefu.reason": "\(pause.reason)"])
         }
-        try await store.recordResults(results, owner: owner)
         for result in results { onResult(result) }
         return results.count
     }

@@ -120,6 +120,19 @@ struct ServeProcessTests {
         await harness.shutdown()
     }
 
+    @Test("kefu demo shows the whole pipeline on a fresh machine and exits cleanly")
+    func demo() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let process = try KefuProcess(arguments: ["demo", "--port", "0", "--simulator-port", "0", "--followers", "120", "--exit-when-done"],
+                                      directory: directory.path, logName: "demo")
+        try await eventually("the demo to finish", timeout: .seconds(120)) { !process.process.isRunning }
+        #expect(process.process.terminationStatus == 0, "\(process.output)")
+        #expect(process.output.contains("completed — audience"), "\(process.output)")
+        let accepted = process.output.components(separatedBy: "accepted ").dropFirst().first?.prefix { $0.isNumber }
+        #expect((Int(accepted ?? "") ?? 0) > 0, "\(process.output)")
+    }
+
     @Test("kefu serve refuses bad configuration with a clear message and no stack trace", arguments: [
         (["serve", "--port", "nope"], "port"),
         (["serve", "--host", "0.0.0.0", "--port", "0"], "KEFU_ADMIN_TOKEN"),

@@ -1,0 +1,123 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import KefuApp
+import KefuCore
+import KefuStore
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import UnixSignals
+import WeChatSimulator
+
+/// `kefu demo`: the whole pipeline on a fresh machine — simulator, server and workers on SQLite,
+/// a demo account, simulated followers, a broadcast — narrated as it happens.
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the whole pipeline: simulator + server + workers on SQLite, a demo account, followers and a broadcast.")
+
+    @Option(help: "Port of kefu's server (default 8080; 0 picks a free one).")
+    var port: Int = 8080
+
+    @Option(help: "Port of the WeChat simulator (default 8081; 0 picks a free one).")
+    var simulatorPort: Int = 8081
+
+    @Option(help: "Store (default: a fresh SQLite file in a temporary directory).")
+    var database: String?
+
+    @Option(help: "Simulated followers (default 300).")
+    var followers: Int = 300
+
+    @Flag(help: "Exit once the broadcast has completed instead of serving until Ctrl-C.")
+    var exitWhenDone = false
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+        let logger = Logger(label: "kefu-demo")
+        guard (1...100_000).contains(followers) else { throw CommandFailure(KefuError(.badConfiguration, "--followers: 1 to 100000")) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kefu-demo-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let databaseURL = database ?? "sqlite:\(directory)/kefu-demo.db"
+        defer { if database == nil { try? FileManager.default.removeItem(atPath: directory) } }
+        // A shorter follow grant than WeChat's minute, so the demo shows windows closing.
+        let policy = try WindowPolicy(grants: [
+            .init(on: .message, sends: 5, seconds: 172_800), .init(on: .subscribe, sends: 3, seconds: 60),
+            .init(on: .scan, sends: 3, seconds: 60), .init(on: .click, sends: 3, seconds: 60),
+        ])
+        do {
+            let store = try await StoreFactory.open(databaseURL, logger: logger)
+            try await store.migrate()
+            let ports = Ports()
+            // kefu's workers need the simulator's address up front: resolve a free port now.
+            let simulatorPort = self.simulatorPort == 0 ? try Self.freePort() : self.simulatorPort
+            let wechat = SimulatedWeChat(configuration: .init(policy: policy))
+            let simulator = buildSimulatorApplication(wechat: wechat, port: simulatorPort, logger: logger) { await ports.set(simulator: $0) }
+            var configuration = KefuConfiguration()
+            configuration.database = databaseURL
+            configuration.port = port
+            configuration.windowPolicy = policy
+            configuration.wechatAPI = "http://127.0.0.1:\(simulatorPort)"
+            let app = try buildApplication(configuration: configuration, store: store, logger: logger) { await ports.set(kefu: $0) }
+            let script = DemoScript(ports: ports, followers: followers, exitWhenDone: exitWhenDone, database: databaseURL)
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: simulator), .init(service: app),
+                           .init(service: script, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+            try await store.close()
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
+
+    /// A port nothing listens on now (bind to 0, read it, close).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw KefuError(.unavailable, "cannot open a socket") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw KefuError(.unavailable, "cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+actor Ports {
+    private var simulatorPort: Int?
+    private var kefuPort: Int?
+    private var simulatorWaiters: [CheckedContinuation<Int, Never>] = []
+    private var kefuWaiters: [CheckedContinuation<Int, Never>] = []
+
+    func set(simulator port: Int) {
+        simulatorPort = port
+        for waiter in simulatorWaiters { waiter.resume(returning: port) }
+        simulatorWaiters = []
+    }
+
+    func set(kefu port: Int) {
+        kefuPort = port
+        for waiter in kefuWaiters { waiter.resume(returning: port) }
+        kefuWaiters = []
+    }
+
+    func simulator() async -> Int {
+        if let simulatorPort { return simulatorPort }
+        return await withCheckedContinuation { simulatorWaiters.append($0) }
+    }
+
+    func kefu() async -> Int {
+        if let kefuPort { return kefuPort }
+        return await withCheckedContinuation { kefuWaiters.append($0) }
+    }
+}

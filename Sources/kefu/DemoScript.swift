@@ -1,0 +1,96 @@
+import AsyncHTTPClient
+import Foundation
+import KefuCore
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+
+/// What `kefu demo` does once the simulator and kefu listen, narrated on standard output —
+/// all through the same public HTTP APIs a user would script against.
+struct DemoScript: Service {
+    let ports: Ports
+    let followers: Int
+    let exitWhenDone: Bool
+    let database: String
+
+    static let appid = "wx00000000000de300"
+    static let secret = "demo0secret0demo0secret0demo0sec"
+    static let token = "kefudemo"
+    static let aesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+    func run() async throws {
+        let kefu = "http://127.0.0.1:\(await ports.kefu())"
+        let simulator = "http://127.0.0.1:\(await ports.simulator())"
+        say("""
+            kefu demo — everything runs in this process on \(database)
+              kefu server:      \(kefu)   (admin API at \(kefu)/api/v1, metrics at \(kefu)/metrics)
+              WeChat simulator: \(simulator)
+            """)
+        _ = try await post("\(kefu)/api/v1/accounts", [
+            "appid": Self.appid, "app_secret": Self.secret, "token": Self.token, "encoding_aes_key": Self.aesKey,
+            "original_id": "gh_de300de300de", "name": "Demo shop", "send_rate": 100,
+        ])
+        _ = try await post("\(simulator)/sim/accounts", [
+            "appid": Self.appid, "secret": Self.secret, "token": Self.token, "encoding_aes_key": Self.aesKey,
+            "original_id": "gh_de300de300de", "mode": "safe", "callback_url": "\(kefu)/wechat/\(Self.appid)",
+        ])
+        say("1. added the demo account \(Self.appid) to kefu and to the simulator (safe mode: AES-encrypted callbacks)")
+        let run = try await post("\(simulator)/sim/run", ["appid": Self.appid, "followers": followers, "interactions": followers * 2, "seed": 2026])
+        say("2. \(followers) simulated followers sent messages, followed, scanned, clicked menus, unfollowed: \(run["acknowledged"] ?? 0) pushes, each acknowledged after it was committed")
+        let audience = try await get("\(kefu)/api/v1/accounts/\(Self.appid)/audience?limit=3")
+        say("3. the window ledger: \(audience["count"] ?? 0) followers can be messaged now; the three closing soonest:")
+        for user in audience["users"] as? [[String: Any]] ?? [] {
+            say("     \(user["openid"] ?? "") — window closes \(user["window_closes_at"] ?? ""), \(user["remaining"].map { "\($0)" } ?? "unlimited") sends left")
+        }
+        let sendAt = RFC3339.format(millis: SystemWallClock().nowMillis() + 3_000)
+        let task = try await post("\(kefu)/api/v1/tasks", [
+            "name": "Demo broadcast", "appid": Self.appid, "send_at": sendAt,
+            "message": ["msgtype": "news", "news": ["articles": [[
+                "title": "双十一 早鸟价", "description": "Tap to see today's offers", "url": "https://shop.example.cn/sale",
+                "picurl": "https://shop.example.cn/sale.jpg",
+            ]]]],
+        ])
+        let id = task["id"] as? Int ?? 0
+        let preview = try await get("\(kefu)/api/v1/tasks/\(id)/preview")
+        say("4. scheduled broadcast \(id) for \(sendAt): preview \(preview["reachable_at_send"] ?? 0) reachable at send time, \(preview["closing_before_reached"] ?? 0) would close before reached, \(preview["send_seconds"] ?? 0) s at 100/s")
+        while true {
+            let state = try await get("\(kefu)/api/v1/tasks/\(id)")
+            let stats = state["stats"] as? [String: Any] ?? [:]
+            say("   task \(id): \(state["status"] ?? "") — audience \(stats["audience"] ?? 0), sent \(stats["sent"] ?? 0), skipped \(stats["skipped"] ?? 0), failed \(stats["failed"] ?? 0), pending \(stats["pending"] ?? 0)")
+            if ["completed", "cancelled"].contains(state["status"] as? String ?? "") { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        let received = try await get("\(simulator)/sim/messages?appid=\(Self.appid)")
+        let sample = (received["messages"] as? [[String: Any]] ?? []).first?["body"] as? String ?? "-"
+        say("""
+            5. the simulator (playing WeChat) accepted \(received["count"] ?? 0) customer-service messages, e.g.
+                 \(sample)
+            Look around: \(kefu)/api/v1/tasks/\(id)/deliveries, \(kefu)/api/v1/accounts/\(Self.appid)/audience,
+                         \(simulator)/sim/messages?appid=\(Self.appid), \(kefu)/metrics
+            """)
+        if exitWhenDone { return }
+        say("Serving until Ctrl-C.")
+        try await gracefulShutdown()
+    }
+
+    private func post(_ url: String, _ body: [String: Any]) async throws -> [String: Any] {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        return try await execute(request)
+    }
+
+    private func get(_ url: String) async throws -> [String: Any] {
+        try await execute(HTTPClientRequest(url: url))
+    }
+
+    private func execute(_ request: HTTPClientRequest) async throws -> [String: Any] {
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        guard response.status.code < 300 else {
+            throw KefuError(.internal, "\(request.method) \(request.url) answered \(response.status.code): \(String(buffer: body))")
+        }
+        return (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]) ?? [:]
+    }
+}
