@@ -34,6 +34,8 @@ public func buildApplication(
     LedgerController(store: store, clock: clock, policy: configuration.windowPolicy,
                      bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
     TasksController(store: store, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
+    RulesController(store: store, clock: clock, policy: configuration.windowPolicy,
+                    bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
 
     var services: [any Service] = [GroupCommitterService(committer: committer)]
     if configuration.workers > 0 {

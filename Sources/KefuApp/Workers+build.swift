@@ -5,7 +5,7 @@ import KefuWorkers
 import Logging
 import ServiceLifecycle
 
-/// The services of one worker set — scheduler, `senders` senders and the trimmer — and the HTTP
+/// The services of one worker set — scheduler, trigger evaluator, `senders` senders and the trimmer — and the HTTP
 /// client they share (first in the list, so it stops last). `kefu serve` runs them in-process;
 /// each `kefu worker` process runs one set.
 public func buildWorkerServices(
@@ -24,6 +24,7 @@ public func buildWorkerServices(
     services.append(Scheduler(store: store, clock: clock,
                               configuration: .init(interval: configuration.schedulerInterval, unknownOutcome: configuration.unknownOutcome),
                               logger: logger))
+    services.append(TriggerEvaluator(store: store, clock: clock, logger: logger))
     for index in 0..<senders {
         services.append(Sender(
             store: store, api: api, tokens: tokens, clock: clock, owner: "\(identity):\(index)",

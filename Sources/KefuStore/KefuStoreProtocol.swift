@@ -74,6 +74,28 @@ public protocol KefuStore: Sendable {
     /// Deliveries whose lease expired (their worker died mid-send) follow the unknown-outcome policy.
     func recoverExpiredLeases(now: Int64, policy: UnknownOutcomePolicy) async throws -> Int
 
+    // MARK: Delayed rules
+    /// Stores a new rule; returns its id. Rules only apply to interactions received after this.
+    func createRule(_ rule: DelayedRule) async throws -> Int64
+    func rule(id: Int64) async throws -> DelayedRule?
+    func rules(appid: String?) async throws -> [DelayedRule]
+    /// Replaces a rule; disabling it cancels its waiting deliveries ("rule disabled").
+    func updateRule(_ rule: DelayedRule) async throws
+    /// Deletes a rule and cancels its waiting deliveries ("rule deleted").
+    func deleteRule(id: Int64, now: Int64) async throws -> Bool
+    func ruleDeliveries(ruleId: Int64, state: DeliveryState?, limit: Int, afterId: Int64?) async throws -> [DeliveryRecord]
+    /// Bumped by every rule change, so evaluators know when to reload their cached rules.
+    func rulesGeneration() async throws -> Int64
+    /// Consumes the interaction log in order from the durable trigger position: up to `limit`
+    /// interactions are matched against `rules` (by appid) and matching deliveries are queued
+    /// (unique per rule and interaction), and the position advances — all in one transaction, so
+    /// no interaction is missed or evaluated twice across crashes. Returns nil, changing nothing,
+    /// when the rules changed since `generation` (reload and call again).
+    func evaluateTriggers(rules: [String: [DelayedRule]], generation: Int64, limit: Int, now: Int64) async throws -> (evaluated: Int, enqueued: Int)?
+    /// Moves delayed deliveries whose time has come into the send queue; returns how many and
+    /// the due time of the next one still waiting.
+    func promoteDueDeliveries(now: Int64, limit: Int) async throws -> (promoted: Int, nextDue: Int64?)
+
     // MARK: Accounts' sending state
     func accessToken(appid: String) async throws -> StoredAccessToken?
     /// Takes the right to refresh an account's token for `ttlMillis`; false when another holds it.

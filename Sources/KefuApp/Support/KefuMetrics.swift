@@ -15,6 +15,7 @@ public final class KefuMetrics: Sendable {
         self.registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.valueHistogramBuckets["kefu.commit.batch.size"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+        factory.valueHistogramBuckets["kefu.delayed.lateness.seconds"] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300]
         self.factory = factory
     }
 
@@ -50,6 +51,11 @@ public final class KefuMetrics: Sendable {
         }
         CoreMetrics.Counter(label: "kefu.deliveries", dimensions: [("outcome", outcome), ("appid", result.delivery.appid)],
                             factory: factory).increment()
+        if case .sent = result.outcome, result.delivery.delayed {
+            // How late after its due time a delayed message went out.
+            CoreMetrics.Recorder(label: "kefu.delayed.lateness.seconds", dimensions: [], aggregate: true, factory: factory)
+                .record(Double(max(result.at - result.delivery.dueAt, 0)) / 1000)
+        }
     }
 
     public func render() -> [UInt8] { registry.emitToBuffer() }

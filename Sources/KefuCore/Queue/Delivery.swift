@@ -1,6 +1,8 @@
 /// One message to one follower, in the send queue.
 public enum DeliveryState: String, Sendable, Codable, CaseIterable {
-    /// Waiting for its due time, its account's rate, or a worker.
+    /// A delayed message waiting for its due time (the delayed queue).
+    case waiting
+    /// Due: waiting for its account's rate or a worker (the send queue).
     case pending
     /// Claimed by a worker (leased): the call to WeChat may have started.
     case sending
@@ -18,6 +20,8 @@ public enum DeliveryReason {
     public static let blocked = "follower refuses messages"
     public static let systemBusy = "WeChat busy (-1) on every attempt"
     public static let badPayload = "WeChat rejected the message"
+    public static let ruleDisabled = "rule disabled"
+    public static let ruleDeleted = "rule deleted"
 }
 
 /// A row of a task's per-recipient log.
@@ -31,6 +35,9 @@ public struct DeliveryRecord: Sendable, Equatable {
     public var dueAt: Int64
     public var sentAt: Int64?
     public var test: Bool
+
+    /// How late after its due time it was sent.
+    public var latenessMillis: Int64? { sentAt.map { $0 - dueAt } }
 
     public init(id: Int64, openid: String, state: DeliveryState, reason: String?, errcode: Int?, attempts: Int, dueAt: Int64, sentAt: Int64?, test: Bool) {
         self.id = id
@@ -55,8 +62,15 @@ public struct ClaimedDelivery: Sendable, Equatable {
     public var attempts: Int
     /// The grant whose unit was reserved for this send (refunded if it does not go out).
     public var grantKind: String?
+    /// When it was due (lateness = sent − due).
+    public var dueAt: Int64
+    /// A delayed-rule delivery (as opposed to a broadcast).
+    public var delayed: Bool
 
-    public init(id: Int64, appid: String, openid: String, message: String, attempts: Int, grantKind: String?) {
+    public init(id: Int64, appid: String, openid: String, message: String, attempts: Int, grantKind: String?,
+                dueAt: Int64 = 0, delayed: Bool = false) {
+        self.dueAt = dueAt
+        self.delayed = delayed
         self.id = id
         self.appid = appid
         self.openid = openid

@@ -31,7 +31,7 @@ extension SQLiteStore {
                 if take > 0 {
                     let candidates = try await db.query(
                         """
-                        SELECT d.id, d.openid, d.attempts, coalesce(d.message, t.message) AS message FROM deliveries d
+                        SELECT d.id, d.openid, d.attempts, d.due_at, d.rule_id, coalesce(d.message, t.message) AS message FROM deliveries d
                         LEFT JOIN tasks t ON t.id = d.task_id
                         WHERE d.appid = ? AND d.state = 'pending' AND d.due_at <= ?
                           AND (d.task_id IS NULL OR d.test = 1 OR t.status = 'running')
@@ -52,7 +52,8 @@ extension SQLiteStore {
                                 """, [.text(owner), .millis(now + leaseMillis), .optional(grantKind), .millis(row.int64("id"))])
                             claimed.append(ClaimedDelivery(id: row.int64("id"), appid: appid, openid: openid,
                                                            message: row.string("message"), attempts: row.int("attempts"),
-                                                           grantKind: grantKind))
+                                                           grantKind: grantKind, dueAt: row.int64("due_at"),
+                                                           delayed: row.optionalInt("rule_id") != nil))
                             taken += 1
                         }
                     }

@@ -137,5 +137,38 @@ enum SQLiteSchema {
             )
             """,
         ],
+        // 3: delayed rules, the delayed queue and the durable trigger position.
+        [
+            """
+            CREATE TABLE rules (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                appid TEXT NOT NULL,
+                name TEXT NOT NULL,
+                trigger_kind TEXT,
+                trigger_key TEXT,
+                delay_seconds INTEGER NOT NULL,
+                message TEXT NOT NULL,
+                enabled INTEGER NOT NULL,
+                once_per_follower INTEGER NOT NULL,
+                cooldown_seconds INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            )
+            """,
+            "CREATE INDEX rules_account ON rules (appid, id)",
+            "CREATE TABLE kefu_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+            // Rules apply from now on: the trigger position starts after the log as it is.
+            "INSERT INTO kefu_state (key, value) SELECT 'trigger_position', coalesce(max(id), 0) FROM interactions",
+            "INSERT INTO kefu_state (key, value) VALUES ('rules_generation', 0)",
+            "ALTER TABLE deliveries ADD COLUMN rule_id INTEGER",
+            "ALTER TABLE deliveries ADD COLUMN interaction_id INTEGER",
+            "ALTER TABLE deliveries ADD COLUMN trigger_at INTEGER",
+            // One delivery per (rule, interaction), whatever happens to the evaluator.
+            "CREATE UNIQUE INDEX deliveries_rule_interaction ON deliveries (rule_id, interaction_id) WHERE rule_id IS NOT NULL",
+            "CREATE INDEX deliveries_rule_follower ON deliveries (rule_id, openid, trigger_at) WHERE rule_id IS NOT NULL",
+            "CREATE INDEX deliveries_rule_state ON deliveries (rule_id, state) WHERE rule_id IS NOT NULL",
+            // The delayed queue: waiting deliveries by due time.
+            "CREATE INDEX deliveries_waiting ON deliveries (due_at) WHERE state = 'waiting'",
+        ],
     ]
 }

@@ -70,7 +70,7 @@ extension SQLiteStore {
                 case .failed: stats.failed += count
                 case .skipped: stats.skipped += count
                 case .cancelled: stats.cancelled += count
-                case .pending, .sending, nil: stats.pending += count
+                case .waiting, .pending, .sending, nil: stats.pending += count
                 }
             }
             for row in try await db.query(

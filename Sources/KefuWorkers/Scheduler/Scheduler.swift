@@ -4,8 +4,9 @@ import Logging
 import ServiceLifecycle
 
 /// Starts broadcast tasks at their send time (one set-based snapshot each, exactly once across
-/// processes), completes tasks with nothing left to send, and applies the unknown-outcome policy
-/// to deliveries whose worker died mid-send (expired leases).
+/// processes), moves delayed deliveries into the send queue when they fall due (waking for the
+/// next due one rather than polling coarsely), completes tasks with nothing left to send, and
+/// applies the unknown-outcome policy to deliveries whose worker died mid-send (expired leases).
 public struct Scheduler: Service {
     public struct Configuration: Sendable {
         public var interval: Duration
@@ -30,18 +31,27 @@ public struct Scheduler: Service {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully {
+            var wait = configuration.interval
             do {
-                try await tick()
+                if let nextDue = try await tick() {
+                    // Sleep until the next delayed delivery falls due, if that is sooner.
+                    let untilDue = Duration.milliseconds(max(nextDue - clock.nowMillis(), 5))
+                    wait = min(wait, untilDue)
+                }
             } catch {
                 logger.warning("scheduler tick failed", metadata: ["error": "\(String(reflecting: error))"])
             }
-            let interval = configuration.interval
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            let sleep = wait
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: sleep) }
         }
     }
 
-    public func tick() async throws {
+    /// One pass; returns when the next delayed delivery falls due.
+    @discardableResult
+    public func tick() async throws -> Int64? {
         let now = clock.nowMillis()
+        var promotion = try await store.promoteDueDeliveries(now: now, limit: 5_000)
+        while promotion.promoted == 5_000 { promotion = try await store.promoteDueDeliveries(now: now, limit: 5_000) }
         for (task, count) in try await store.startDueTasks(now: now) {
             logger.info("task started", metadata: ["kefu.task.id": "\(task)", "kefu.task.audience": "\(count)"])
         }
@@ -53,5 +63,6 @@ public struct Scheduler: Service {
         for task in try await store.completeFinishedTasks(now: now) {
             logger.info("task completed", metadata: ["kefu.task.id": "\(task)"])
         }
+        return promotion.nextDue
     }
 }

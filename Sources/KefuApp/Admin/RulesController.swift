@@ -1,0 +1,156 @@
+import Foundation
+import Hummingbird
+import KefuCore
+import KefuStore
+import Logging
+
+/// `/api/v1/rules`: delayed messages — "send this, N seconds after a follower does that".
+struct RulesController<Context: RequestContext> {
+    let store: any KefuStore
+    let clock: any WallClock
+    let policy: WindowPolicy
+    let bodyLimit: Int
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.post("/rules", use: create)
+        group.get("/rules", use: list)
+        group.get("/rules/:id", use: get)
+        group.patch("/rules/:id", use: update)
+        group.delete("/rules/:id", use: delete)
+        group.get("/rules/:id/deliveries", use: deliveries)
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        let body = try await JSONBody.object(from: request, limit: bodyLimit)
+        guard let appid = body["appid"] as? String else { throw KefuError.invalid("appid", "is required") }
+        guard try await store.account(appid: appid) != nil else { throw KefuError.invalid("appid", "no account \(appid)") }
+        let now = clock.nowMillis()
+        var rule = DelayedRule(appid: appid, name: "", trigger: .init(kind: nil), delaySeconds: 0,
+                               message: .text(content: "-"), createdAt: now, updatedAt: now)
+        guard body["name"] != nil else { throw KefuError.invalid("name", "is required") }
+        guard body["trigger"] != nil else { throw KefuError.invalid("trigger", "is required") }
+        guard body["delay_seconds"] != nil else { throw KefuError.invalid("delay_seconds", "is required") }
+        guard body["message"] != nil else { throw KefuError.invalid("message", "is required") }
+        try Self.apply(body, to: &rule)
+        rule.id = try await store.createRule(rule)
+        context.logger.info("rule created", metadata: ["kefu.rule.id": "\(rule.id)", "kefu.appid": "\(appid)"])
+        return try JSONBody.object(.created, json(rule))
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let rules = try await store.rules(appid: request.uri.queryParameters.get("appid"))
+        return try JSONBody.object(.ok, ["rules": rules.map(json)])
+    }
+
+    @Sendable func get(_ request: Request, context: Context) async throws -> Response {
+        try JSONBody.object(.ok, json(try await existing(context)))
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async throws -> Response {
+        var rule = try await existing(context)
+        let body = try await JSONBody.object(from: request, limit: bodyLimit)
+        if let appid = body["appid"] as? String, appid != rule.appid { throw KefuError.invalid("appid", "cannot change") }
+        try Self.apply(body, to: &rule)
+        rule.updatedAt = clock.nowMillis()
+        try await store.updateRule(rule)
+        context.logger.info("rule updated", metadata: ["kefu.rule.id": "\(rule.id)", "kefu.rule.enabled": "\(rule.enabled)"])
+        return try JSONBody.object(.ok, json(rule))
+    }
+
+    @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
+        let rule = try await existing(context)
+        _ = try await store.deleteRule(id: rule.id, now: clock.nowMillis())
+        return Response(status: .noContent)
+    }
+
+    @Sendable func deliveries(_ request: Request, context: Context) async throws -> Response {
+        let rule = try await existing(context)
+        let query = request.uri.queryParameters
+        var state: DeliveryState?
+        if let text = query.get("state") {
+            guard let parsed = DeliveryState(rawValue: text) else {
+                throw KefuError.invalid("state", "must be one of \(DeliveryState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            state = parsed
+        }
+        let limit = try JSONBody.limit(query.get("limit"), default: 100, max: 1000)
+        var after: Int64?
+        if let cursor = query.get("cursor") {
+            guard let value = Int64(cursor) else { throw KefuError.invalid("cursor", "is not a cursor this API returned") }
+            after = value
+        }
+        let rows = try await store.ruleDeliveries(ruleId: rule.id, state: state, limit: limit, afterId: after)
+        let items: [[String: Any]] = rows.map { row in
+            ["openid": row.openid, "state": row.state.rawValue, "attempts": row.attempts, "reason": row.reason ?? NSNull(),
+             "errcode": row.errcode ?? NSNull(), "due_at": RFC3339.format(millis: row.dueAt),
+             "sent_at": row.sentAt.map { RFC3339.format(millis: $0) } ?? NSNull(),
+             "lateness_ms": row.latenessMillis ?? NSNull()]
+        }
+        let next: Any = rows.count == limit ? String(rows.last!.id) : NSNull()
+        return try JSONBody.object(.ok, ["deliveries": items, "next_cursor": next])
+    }
+
+    /// Applies the fields present in `body`, validating each (422 naming the field).
+    static func apply(_ body: [String: Any], to rule: inout DelayedRule) throws {
+        if let raw = body["name"] {
+            guard let name = raw as? String, !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else {
+                throw KefuError.invalid("name", "must be 1 to 100 characters")
+            }
+            rule.name = name
+        }
+        if let raw = body["trigger"] {
+            guard let trigger = raw as? [String: Any] else { throw KefuError.invalid("trigger", "must be an object {kind, key?}") }
+            let kinds = DelayedRule.Trigger.kinds.map(\.rawValue) + ["any"]
+            guard let kindText = trigger["kind"] as? String, kinds.contains(kindText) else {
+                throw KefuError.invalid("trigger.kind", "must be one of \(kinds.joined(separator: ", "))")
+            }
+            var key: String?
+            if let rawKey = trigger["key"], !(rawKey is NSNull) {
+                guard let text = rawKey as? String, !text.isEmpty, text.utf8.count <= 128 else {
+                    throw KefuError.invalid("trigger.key", "must be 1 to 128 characters")
+                }
+                guard kindText != "any" else { throw KefuError.invalid("trigger.key", "is not allowed with kind any") }
+                key = text
+            }
+            rule.trigger = .init(kind: InteractionKind(rawValue: kindText), key: key)
+        }
+        if let raw = body["delay_seconds"] {
+            guard let delay = raw as? Int, !(raw is Bool), (0...DelayedRule.maxDelaySeconds).contains(delay) else {
+                throw KefuError.invalid("delay_seconds", "must be a whole number from 0 to \(DelayedRule.maxDelaySeconds)")
+            }
+            rule.delaySeconds = delay
+        }
+        if let raw = body["message"] { rule.message = try CustomMessage(object: raw) }
+        if let raw = body["enabled"] {
+            guard let value = raw as? Bool else { throw KefuError.invalid("enabled", "must be true or false") }
+            rule.enabled = value
+        }
+        if let raw = body["once_per_follower"] {
+            guard let value = raw as? Bool else { throw KefuError.invalid("once_per_follower", "must be true or false") }
+            rule.oncePerFollower = value
+        }
+        if let raw = body["cooldown_seconds"] {
+            guard let value = raw as? Int, !(raw is Bool), (0...30 * 86_400).contains(value) else {
+                throw KefuError.invalid("cooldown_seconds", "must be a whole number from 0 to 2592000")
+            }
+            rule.cooldownSeconds = value
+        }
+    }
+
+    private func existing(_ context: Context) async throws -> DelayedRule {
+        let text = try context.parameters.require("id")
+        guard let id = Int64(text), let rule = try await store.rule(id: id) else { throw KefuError(.notFound, "no rule \(text)") }
+        return rule
+    }
+
+    func json(_ rule: DelayedRule) -> [String: Any] {
+        [
+            "id": rule.id, "name": rule.name, "appid": rule.appid,
+            "trigger": ["kind": rule.trigger.kind?.rawValue ?? "any", "key": rule.trigger.key ?? NSNull()] as [String: Any],
+            "delay_seconds": rule.delaySeconds, "message": rule.message.jsonObject, "enabled": rule.enabled,
+            "once_per_follower": rule.oncePerFollower, "cooldown_seconds": rule.cooldownSeconds,
+            "created_at": RFC3339.format(millis: rule.createdAt), "updated_at": RFC3339.format(millis: rule.updatedAt),
+            "warnings": rule.warnings(policy: policy),
+        ]
+    }
+}
