@@ -1,6 +1,7 @@
 /// Waits for a condition with a deadline, checking it again and again — never a fixed sleep.
 public struct TimedOut: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 public func eventually(

@@ -168,9 +168,20 @@ struct FollowerResponse: Encodable {
     var lastInteractionAt: String
     var lastInteraction: String
     var grants: [Grant]
+    struct Delivery: Encodable {
+        var taskId: Int64?
+        var ruleId: Int64?
+        var state: String
+        var reason: String?
+        var errcode: Int?
+        var dueAt: String
+        var sentAt: String?
+        enum CodingKeys: String, CodingKey {
+            case state, reason, errcode, taskId = "task_id", ruleId = "rule_id", dueAt = "due_at", sentAt = "sent_at"
+        }
+    }
     var recentInteractions: [LoggedInteraction]
-    /// Deliveries arrive with the send queue (broadcast tasks and delayed rules).
-    var recentDeliveries: [String] = []
+    var recentDeliveries: [Delivery]
 
     enum CodingKeys: String, CodingKey {
         case openid, subscribed, grants
@@ -186,6 +197,10 @@ struct FollowerResponse: Encodable {
         grants = ledger.grants.map {
             Grant(kind: $0.kind.rawValue, openedAt: RFC3339.format(millis: $0.openedAt),
                   closesAt: RFC3339.format(millis: $0.closesAt), remaining: $0.remaining)
+        }
+        recentDeliveries = ledger.recentDeliveries.map {
+            Delivery(taskId: $0.taskId, ruleId: $0.ruleId, state: $0.state, reason: $0.reason, errcode: $0.errcode,
+                     dueAt: RFC3339.format(millis: $0.dueAt), sentAt: $0.sentAt.map { RFC3339.format(millis: $0) })
         }
         recentInteractions = ledger.recentInteractions.map {
             LoggedInteraction(id: $0.id, kind: $0.kind.rawValue, detail: $0.detail, key: $0.key,

@@ -115,7 +115,7 @@ struct RulesController<Context: RequestContext> {
             rule.trigger = .init(kind: InteractionKind(rawValue: kindText), key: key)
         }
         if let raw = body["delay_seconds"] {
-            guard let delay = raw as? Int, !(raw is Bool), (0...DelayedRule.maxDelaySeconds).contains(delay) else {
+            guard let delay = Self.integer(raw), (0...DelayedRule.maxDelaySeconds).contains(delay) else {
                 throw KefuError.invalid("delay_seconds", "must be a whole number from 0 to \(DelayedRule.maxDelaySeconds)")
             }
             rule.delaySeconds = delay
@@ -130,11 +130,19 @@ struct RulesController<Context: RequestContext> {
             rule.oncePerFollower = value
         }
         if let raw = body["cooldown_seconds"] {
-            guard let value = raw as? Int, !(raw is Bool), (0...30 * 86_400).contains(value) else {
+            guard let value = Self.integer(raw), (0...30 * 86_400).contains(value) else {
                 throw KefuError.invalid("cooldown_seconds", "must be a whole number from 0 to 2592000")
             }
             rule.cooldownSeconds = value
         }
+    }
+
+    /// A JSON whole number (not a boolean, which Foundation also hands out as an NSNumber).
+    static func integer(_ raw: Any) -> Int? {
+        guard let number = raw as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+        let value = number.doubleValue
+        guard value.rounded() == value, abs(value) < 1e15 else { return nil }
+        return number.intValue
     }
 
     private func existing(_ context: Context) async throws -> DelayedRule {

@@ -87,6 +87,27 @@ public struct LoggedInteraction: Sendable, Equatable {
     }
 }
 
+/// A delivery to one follower, as shown in their ledger.
+public struct FollowerDelivery: Sendable, Equatable {
+    public var taskId: Int64?
+    public var ruleId: Int64?
+    public var state: String
+    public var reason: String?
+    public var errcode: Int?
+    public var dueAt: Int64
+    public var sentAt: Int64?
+
+    public init(taskId: Int64?, ruleId: Int64?, state: String, reason: String?, errcode: Int?, dueAt: Int64, sentAt: Int64?) {
+        self.taskId = taskId
+        self.ruleId = ruleId
+        self.state = state
+        self.reason = reason
+        self.errcode = errcode
+        self.dueAt = dueAt
+        self.sentAt = sentAt
+    }
+}
+
 /// Everything the ledger knows about one follower: the answer to "why did (not) they get it?".
 public struct FollowerLedger: Sendable, Equatable {
     public var openid: String
@@ -97,8 +118,12 @@ public struct FollowerLedger: Sendable, Equatable {
     public var grants: [GrantState]
     /// Newest first.
     public var recentInteractions: [LoggedInteraction]
+    /// Newest first: broadcasts and delayed messages, with why they were (not) sent.
+    public var recentDeliveries: [FollowerDelivery]
 
-    public init(openid: String, subscribed: Bool, lastInteractionAt: Int64, lastInteraction: InteractionKind, grants: [GrantState], recentInteractions: [LoggedInteraction]) {
+    public init(openid: String, subscribed: Bool, lastInteractionAt: Int64, lastInteraction: InteractionKind, grants: [GrantState],
+                recentInteractions: [LoggedInteraction], recentDeliveries: [FollowerDelivery] = []) {
+        self.recentDeliveries = recentDeliveries
         self.openid = openid
         self.subscribed = subscribed
         self.lastInteractionAt = lastInteractionAt

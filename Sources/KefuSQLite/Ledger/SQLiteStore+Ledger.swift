@@ -198,10 +198,20 @@ extension SQLiteStore {
                                   detail: entry.string("detail"), key: entry.optionalString("key"),
                                   at: entry.int64("at"), receivedAt: entry.int64("received_at"))
             }
+            let deliveries = try await db.query(
+                """
+                SELECT task_id, rule_id, state, reason, errcode, due_at, sent_at FROM deliveries
+                WHERE appid = ? AND openid = ? ORDER BY id DESC LIMIT ?
+                """, [.text(appid), .text(openid), .integer(recent)]
+            ).map { entry in
+                FollowerDelivery(taskId: entry.optionalInt("task_id").map(Int64.init), ruleId: entry.optionalInt("rule_id").map(Int64.init),
+                                 state: entry.string("state"), reason: entry.optionalString("reason"), errcode: entry.optionalInt("errcode"),
+                                 dueAt: entry.int64("due_at"), sentAt: entry.optionalInt("sent_at").map(Int64.init))
+            }
             return FollowerLedger(
                 openid: openid, subscribed: row.int("subscribed") == 1, lastInteractionAt: row.int64("last_interaction_at"),
                 lastInteraction: InteractionKind(rawValue: row.string("last_interaction")) ?? .other,
-                grants: grants, recentInteractions: log)
+                grants: grants, recentInteractions: log, recentDeliveries: deliveries)
         }
     }
 

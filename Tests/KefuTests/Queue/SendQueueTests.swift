@@ -192,6 +192,9 @@ struct SendQueueTests {
             let audience = try await store.audience(appid: Self.appid, now: now, limit: 10, after: nil)
             #expect(audience.users.map(\.openid) == ["o2"])
             #expect(try await store.follower(appid: Self.appid, openid: "o1", now: now, recent: 1)?.subscribed == false)
+            // The follower's ledger says why: the delivery, its state, reason and errcode.
+            let why = try await store.follower(appid: Self.appid, openid: "o0", now: now, recent: 5)?.recentDeliveries.first
+            #expect(why?.taskId == id && why?.state == "skipped" && why?.reason == "window closed" && why?.errcode == 45015)
             let stats = try await store.taskStats(id: id)
             #expect(stats.sent == 1 && stats.skipped == 2 && stats.errors == [45015: 1, 43004: 1])
             #expect(try await store.completeFinishedTasks(now: now) == [id])
