@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import KefuCore
 import KefuStore
 import KefuWorkers
@@ -35,4 +36,16 @@ public func buildWorkerServices(
     services.append(Trimmer(store: store, clock: clock, configuration: configuration.trimmer, logger: logger,
                             ledgerSize: { metrics?.ledgerSize($0) }))
     return services
+}
+
+/// A worker process's own operations endpoint: `GET /metrics` (deliveries, lateness) and
+/// `GET /healthz`, on `host:port`.
+public func buildWorkerOperationsApplication(
+    host: String, port: Int, store: any KefuStore, metrics: KefuMetrics, logger: Logger
+) -> some Service {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    OperationsController(store: store, metrics: metrics).addRoutes(to: router)
+    return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "kefu-worker"),
+                       logger: logger)
 }

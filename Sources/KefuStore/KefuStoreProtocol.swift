@@ -36,6 +36,9 @@ public protocol KefuStore: Sendable {
     func trimClosedWindows(now: Int64, limit: Int) async throws -> Int
     /// Deletes up to `limit` log rows received before `before`; returns rows deleted.
     func trimInteractionLog(before: Int64, limit: Int) async throws -> Int
+    /// Deletes up to `limit` finished deliveries (sent, failed, skipped, cancelled) created before
+    /// `before`: the per-recipient logs past retention. Returns rows deleted.
+    func trimFinishedDeliveries(before: Int64, limit: Int) async throws -> Int
     /// Deletes up to `limit` ledger and log rows of deleted accounts; returns rows deleted.
     func purgeDeletedAccounts(limit: Int) async throws -> Int
     /// Open windows per account at `now`.

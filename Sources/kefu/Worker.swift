@@ -19,6 +19,9 @@ struct Worker: AsyncParsableCommand {
     @Option(help: "Worker processes to start and supervise (default 1: work in this process).")
     var processes: Int?
 
+    @Option(help: "Serve /metrics and /healthz on this port (worker process i of --processes N on port + i).")
+    var metricsPort: Int?
+
     @Flag(help: .hidden)
     var child = false
 
@@ -37,7 +40,7 @@ struct Worker: AsyncParsableCommand {
         do {
             if count > 1 && !child {
                 let supervisor = WorkerSupervisor(
-                    executable: Self.executablePath, arguments: Self.childArguments(), count: count, logger: logger, announce: say)
+                    executable: Self.executablePath, arguments: { Self.childArguments(slot: $0) }, count: count, logger: logger, announce: say)
                 say("kefu worker supervising \(count) worker processes (store: \(configuration.database.contains("@") ? "postgres" : configuration.database))")
                 let group = ServiceGroup(configuration: .init(services: [supervisor], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                 try await group.run()
@@ -45,7 +48,12 @@ struct Worker: AsyncParsableCommand {
             }
             let store = try await StoreFactory.open(configuration.database, logger: logger)
             try await store.migrate()
-            var services = buildWorkerServices(configuration: configuration, store: store, senders: 1, logger: logger)
+            let metrics = KefuMetrics()
+            var services = buildWorkerServices(configuration: configuration, store: store, senders: 1, metrics: metrics, logger: logger)
+            if let metricsPort {
+                services.append(buildWorkerOperationsApplication(host: configuration.host, port: metricsPort, store: store,
+                                                                 metrics: metrics, logger: logger))
+            }
             if child { services.append(ParentWatch()) }
             say("kefu worker running (pid \(getpid()), store: \(configuration.database.contains("@") ? "postgres" : configuration.database))")
             let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -60,13 +68,17 @@ struct Worker: AsyncParsableCommand {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
-    /// The parent's own arguments, minus `--processes N`, plus `--child`.
-    static func childArguments() -> [String] {
+    /// The parent's own arguments, minus `--processes N`, with the slot's metrics port, plus `--child`.
+    static func childArguments(slot: Int) -> [String] {
         var arguments: [String] = []
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
         while let argument = iterator.next() {
             if argument == "--processes" { _ = iterator.next(); continue }
             if argument.hasPrefix("--processes=") { continue }
+            if argument == "--metrics-port", let port = iterator.next().flatMap(Int.init) {
+                arguments += ["--metrics-port", "\(port + slot)"]
+                continue
+            }
             arguments.append(argument)
         }
         return arguments + ["--child"]

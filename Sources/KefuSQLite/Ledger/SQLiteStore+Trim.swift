@@ -28,6 +28,18 @@ extension SQLiteStore {
         }
     }
 
+    public func trimFinishedDeliveries(before: Int64, limit: Int) async throws -> Int {
+        try await write { db in
+            _ = try await db.query(
+                """
+                DELETE FROM deliveries WHERE id IN (
+                    SELECT id FROM deliveries WHERE created_at < ? AND state IN ('sent', 'failed', 'skipped', 'cancelled')
+                    ORDER BY created_at LIMIT ?)
+                """, [.millis(before), .integer(limit)])
+            return try await Self.changes(db)
+        }
+    }
+
     /// Purges one deleted account at a time, by its appid prefix of each table's key, so no
     /// statement scans a table; the account leaves `deleted_accounts` when nothing is left.
     public func purgeDeletedAccounts(limit: Int) async throws -> Int {

@@ -17,7 +17,9 @@ extension SQLiteStore {
                 let appid = account.string("appid")
                 let rate = Double(max(account.int("send_rate"), 1))
                 // A bucket of a tenth of a second's sends: the rate holds over any window longer
-                // than that, across every process claiming from this store.
+                // than that, across every process claiming from this store. Processes' `now`s
+                // arrive out of order (each waits for the write lock), so refilled_at never moves
+                // back: an interval is never credited twice.
                 let capacity = max(1, rate / 10)
                 let bucket = try await db.query("SELECT tokens, refilled_at FROM send_buckets WHERE appid = ?", [.text(appid)]).first
                 let tokens = bucket.map {
@@ -61,7 +63,7 @@ extension SQLiteStore {
                 _ = try await db.query(
                     """
                     INSERT INTO send_buckets (appid, tokens, refilled_at) VALUES (?1, ?2, ?3)
-                    ON CONFLICT (appid) DO UPDATE SET tokens = ?2, refilled_at = ?3
+                    ON CONFLICT (appid) DO UPDATE SET tokens = ?2, refilled_at = max(refilled_at, ?3)
                     """, [.text(appid), .float(tokens - Double(taken)), .millis(now)])
                 if taken > 0 {
                     _ = try await db.query(

@@ -170,5 +170,9 @@ enum SQLiteSchema {
             // The delayed queue: waiting deliveries by due time.
             "CREATE INDEX deliveries_waiting ON deliveries (due_at) WHERE state = 'waiting'",
         ],
+        // 4: retention of finished deliveries.
+        [
+            "CREATE INDEX deliveries_created ON deliveries (created_at)",
+        ],
     ]
 }

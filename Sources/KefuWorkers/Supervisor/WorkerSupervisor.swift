@@ -7,13 +7,14 @@ import ServiceLifecycle
 /// waits for them to finish their round.
 public struct WorkerSupervisor: Service {
     public let executable: String
-    /// Arguments of each child (the parent's options plus `--child`).
-    public let arguments: [String]
+    /// Arguments of the child in each slot (the parent's options plus `--child`).
+    public let arguments: @Sendable (Int) -> [String]
     public let count: Int
     let logger: Logger
     let announce: @Sendable (String) -> Void
 
-    public init(executable: String, arguments: [String], count: Int, logger: Logger, announce: @escaping @Sendable (String) -> Void) {
+    public init(executable: String, arguments: @escaping @Sendable (Int) -> [String], count: Int, logger: Logger,
+                announce: @escaping @Sendable (String) -> Void) {
         self.executable = executable
         self.arguments = arguments
         self.count = count
@@ -61,7 +62,7 @@ public struct WorkerSupervisor: Service {
     private func spawn(slot: Int) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        process.arguments = arguments(slot)
         try process.run()
         announce("worker process \(slot) started (pid \(process.processIdentifier))")
         return process

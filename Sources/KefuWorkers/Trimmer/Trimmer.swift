@@ -5,8 +5,8 @@ import Metrics
 import ServiceLifecycle
 
 /// The seed's "timed script that removes data outside the period", as a service: on every tick
-/// it deletes closed grants, clears closed windows, drops log rows past retention and purges the
-/// rows of deleted accounts — each in bounded batches, so no statement holds the write lock long.
+/// it deletes closed grants, clears closed windows, drops interaction-log rows and finished
+/// deliveries past retention and purges the rows of deleted accounts — each in bounded batches, so no statement holds the write lock long.
 public struct Trimmer: Service {
     public struct Configuration: Sendable {
         /// Time between passes.
@@ -15,7 +15,7 @@ public struct Trimmer: Service {
         public var batchSize: Int
         /// Batches per pass at most, per kind of row, so one pass never monopolises the store.
         public var maxBatchesPerPass: Int
-        /// How long interaction log rows are kept.
+        /// How long interaction log rows and finished deliveries are kept.
         public var logRetentionSeconds: Int64
 
         public init(interval: Duration = .seconds(30), batchSize: Int = 5_000, maxBatchesPerPass: Int = 100,
@@ -30,6 +30,7 @@ public struct Trimmer: Service {
     public struct PassResult: Sendable, Equatable {
         public var windows = 0
         public var logRows = 0
+        public var deliveries = 0
         public var purged = 0
     }
 
@@ -55,6 +56,7 @@ public struct Trimmer: Service {
                 if result != PassResult() {
                     logger.debug("trimmed", metadata: [
                         "kefu.trim.windows": "\(result.windows)", "kefu.trim.log": "\(result.logRows)",
+                        "kefu.trim.deliveries": "\(result.deliveries)",
                         "kefu.trim.purged": "\(result.purged)",
                     ])
                 }
@@ -74,6 +76,9 @@ public struct Trimmer: Service {
         result.windows = try await drain { try await store.trimClosedWindows(now: now, limit: $0) }
         result.logRows = try await drain {
             try await store.trimInteractionLog(before: now - configuration.logRetentionSeconds * 1000, limit: $0)
+        }
+        result.deliveries = try await drain {
+            try await store.trimFinishedDeliveries(before: now - configuration.logRetentionSeconds * 1000, limit: $0)
         }
         result.purged = try await drain { try await store.purgeDeletedAccounts(limit: $0) }
         return result

@@ -198,6 +198,10 @@ struct SendQueueTests {
             let stats = try await store.taskStats(id: id)
             #expect(stats.sent == 1 && stats.skipped == 2 && stats.errors == [45015: 1, 43004: 1])
             #expect(try await store.completeFinishedTasks(now: now) == [id])
+            // Past retention the finished per-recipient log goes; nothing waiting is touched.
+            #expect(try await store.trimFinishedDeliveries(before: now - 1, limit: 10) == 0)
+            #expect(try await store.trimFinishedDeliveries(before: now + 100_000, limit: 2) == 2)
+            #expect(try await store.trimFinishedDeliveries(before: now + 100_000, limit: 2) == 1)
         }
     }
 }
