@@ -81,30 +81,15 @@ struct TasksController<Context: RequestContext> {
 
     @Sendable func deliveries(_ request: Request, context: Context) async throws -> Response {
         let task = try await existing(context)
-        let query = request.uri.queryParameters
-        var state: DeliveryState?
-        if let text = query.get("state") {
-            guard let parsed = DeliveryState(rawValue: text) else {
-                throw KefuError.invalid("state", "must be one of \(DeliveryState.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            state = parsed
-        }
-        let limit = try JSONBody.limit(query.get("limit"), default: 100, max: 1000)
-        var after: Int64?
-        if let cursor = query.get("cursor") {
-            guard let value = Int64(cursor) else { throw KefuError.invalid("cursor", "is not a cursor this API returned") }
-            after = value
-        }
-        let rows = try await store.deliveries(taskId: task.id, state: state, limit: limit, afterId: after)
-        let items: [[String: Any]] = rows.map { row in
+        let query = try DeliveryLogQuery(request)
+        let rows = try await store.deliveries(taskId: task.id, state: query.state, limit: query.limit, afterId: query.afterId)
+        return try query.page(rows) { row in
             var item: [String: Any] = ["openid": row.openid, "state": row.state.rawValue, "attempts": row.attempts,
                                        "reason": row.reason ?? NSNull(), "errcode": row.errcode ?? NSNull(),
                                        "sent_at": row.sentAt.map { RFC3339.format(millis: $0) } ?? NSNull()]
             if row.test { item["test"] = true }
             return item
         }
-        let next: Any = rows.count == limit ? String(rows.last!.id) : NSNull()
-        return try JSONBody.object(.ok, ["deliveries": items, "next_cursor": next])
     }
 
     @Sendable func cancel(_ request: Request, context: Context) async throws -> Response {

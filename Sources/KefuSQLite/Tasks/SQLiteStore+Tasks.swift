@@ -92,13 +92,7 @@ extension SQLiteStore {
             if let afterId { sql += " AND id > ?"; binds.append(.millis(afterId)) }
             sql += " ORDER BY id LIMIT ?"
             binds.append(.integer(limit))
-            return try await db.query(sql, binds).map { row in
-                DeliveryRecord(id: row.int64("id"), openid: row.string("openid"),
-                               state: DeliveryState(rawValue: row.string("state")) ?? .pending,
-                               reason: row.optionalString("reason"), errcode: row.optionalInt("errcode"),
-                               attempts: row.int("attempts"), dueAt: row.int64("due_at"),
-                               sentAt: row.optionalInt("sent_at").map(Int64.init), test: row.int("test") == 1)
-            }
+            return try await db.query(sql, binds).map(Self.deliveryRecord(from:))
         }
     }
 
