@@ -32,12 +32,20 @@ struct SimulatorControlRoutes {
             return SimJSON.response(.created, ["appid": account.appid])
         }
         router.post("/sim/push") { request, _ -> Response in
-            struct PushRequest: Decodable { var appid: String; var action: FollowerAction }
-            guard let push = try? JSONDecoder().decode(PushRequest.self, from: Data(try await SimJSON.body(request))) else {
-                return SimJSON.error(.unprocessableContent, "expected {appid, action: {openid, kind, key?, content?}}")
+            struct PushRequest: Decodable {
+                var appid: String
+                var action: FollowerAction
+                var retryIntervalMs: Int?
+                enum CodingKeys: String, CodingKey { case appid, action, retryIntervalMs = "retry_interval_ms" }
             }
+            guard let push = try? JSONDecoder().decode(PushRequest.self, from: Data(try await SimJSON.body(request))),
+                  (0...60_000).contains(push.retryIntervalMs ?? 0) else {
+                return SimJSON.error(.unprocessableContent, "expected {appid, action: {openid, kind, key?, content?}, retry_interval_ms? (0–60000)}")
+            }
+            var pusher = player
+            pusher.retryInterval = .milliseconds(push.retryIntervalMs ?? 0)
             do {
-                return try SimJSON.encoded(try await player.push(push.action, appid: push.appid))
+                return try SimJSON.encoded(try await pusher.push(push.action, appid: push.appid))
             } catch {
                 return SimJSON.error(.unprocessableContent, "\(error)")
             }

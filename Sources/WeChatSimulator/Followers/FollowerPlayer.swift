@@ -27,6 +27,9 @@ public struct FollowerPlayer: Sendable {
     /// WeChat waits 5 s for an answer.
     public var timeout: TimeAmount = .seconds(5)
     public var retries = 3
+    /// Pause before each retry. WeChat spaces its retries by seconds; zero by default so plays
+    /// stay fast, set per push (`retry_interval_ms`) to ride out a short outage.
+    public var retryInterval: Duration = .zero
 
     /// `client` should come from `makeHTTPClient()` (and be shut down by its owner).
     public init(wechat: SimulatedWeChat, client: HTTPClient) {
@@ -62,19 +65,26 @@ public struct FollowerPlayer: Sendable {
         let xml = PushBuilder.xml(action, account: account, createTime: stamp.createTime, msgId: stamp.msgId)
         let nonce = String(UInt32.random(in: 100_000_000...UInt32.max))
         let signed = PushBuilder.signed(xml: xml, account: account, timestamp: stamp.createTime, nonce: nonce)
-        let result = await deliver(url: url + (url.contains("?") ? "&" : "?") + signed.query, body: signed.body)
+        // Several comma-separated URLs stand for a load balancer in front of several kefu
+        // servers: pushes are spread over them, and a retry goes to the next one.
+        let urls = url.split(separator: ",").map { base in
+            let base = base.trimmingCharacters(in: .whitespaces)
+            return base + (base.contains("?") ? "&" : "?") + signed.query
+        }
+        let result = await deliver(urls: urls, first: stamp.index, body: signed.body)
         await wechat.recordAnswer(index: stamp.index, status: result.status,
                                   msgId: PushBuilder.eventIdentity(action) == nil ? stamp.msgId : nil)
         return result
     }
 
     /// POSTs a push, retrying like WeChat: up to `retries` more attempts on no answer or 5xx.
-    private func deliver(url: String, body: String) async -> PushResult {
+    private func deliver(urls: [String], first: Int, body: String) async -> PushResult {
         var attempts = 0
         var last = PushResult(status: 0, body: "", attempts: 0)
         while attempts <= retries {
+            if attempts > 0 && retryInterval > .zero { try? await Task.sleep(for: retryInterval) }
+            var request = HTTPClientRequest(url: urls[(first + attempts) % urls.count])
             attempts += 1
-            var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "text/xml")
             request.body = .bytes(ByteBuffer(string: body))

@@ -16,7 +16,8 @@ public struct SimulatedAccount: Sendable, Codable, Equatable {
     public var encodingAESKey: String?
     public var mode: CallbackMode
     public var originalId: String
-    /// Where this account's pushes go (a kefu `/wechat/{appid}` URL).
+    /// Where this account's pushes go (a kefu `/wechat/{appid}` URL); several, comma-separated,
+    /// stand for a load balancer: pushes are spread over them and a retry goes to the next.
     public var callbackURL: String?
     /// Customer-service sends per day (WeChat's default is 500,000).
     public var dailyQuota: Int
