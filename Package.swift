@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -60,6 +61,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The PostgreSQL backend: a pooled client, row-locking claims, LISTEN/NOTIFY wake-ups.
+        .target(
+            name: "KefuPostgres",
+            dependencies: [
+                "KefuCore", "KefuStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Background services: scheduler, sender, trimmer, and the worker-process supervisor.
         .target(
             name: "KefuWorkers",
@@ -78,7 +90,7 @@ let package = Package(
         .target(
             name: "KefuApp",
             dependencies: [
-                "KefuCore", "WeChatProtocol", "KefuStore", "KefuSQLite", "KefuWorkers",
+                "KefuCore", "WeChatProtocol", "KefuStore", "KefuSQLite", "KefuPostgres", "KefuWorkers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -125,6 +137,7 @@ let package = Package(
             dependencies: [
                 "KefuCore", "KefuApp", "WeChatProtocol", "WeChatSimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -134,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "KefuTests",
             dependencies: [
-                "KefuCore", "WeChatProtocol", "KefuStore", "KefuSQLite", "KefuWorkers", "KefuApp",
+                "KefuCore", "WeChatProtocol", "KefuStore", "KefuSQLite", "KefuPostgres", "KefuWorkers", "KefuApp",
                 "WeChatSimulator", "KefuTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -103,15 +103,12 @@ extension SQLiteData {
     static func millis(_ value: Int64) -> SQLiteData { .integer(Int(value)) }
 }
 
-extension SQLiteRow {
-    func int(_ name: String) -> Int { column(name)?.integer ?? 0 }
-    func int64(_ name: String) -> Int64 { Int64(column(name)?.integer ?? 0) }
-    func optionalInt(_ name: String) -> Int? {
+extension SQLiteRow: StoreRow {
+    public func optionalInt64(_ name: String) -> Int64? {
         guard let data = column(name), data != .null else { return nil }
-        return data.integer
+        return data.integer.map(Int64.init)
     }
-    func string(_ name: String) -> String { column(name)?.string ?? "" }
-    func optionalString(_ name: String) -> String? {
+    public func optionalString(_ name: String) -> String? {
         guard let data = column(name), data != .null else { return nil }
         return data.string
     }

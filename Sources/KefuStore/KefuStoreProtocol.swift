@@ -13,6 +13,19 @@ public protocol KefuStore: Sendable {
     func ping() async throws
     func close() async throws
 
+    // MARK: Wake-ups
+    /// True when `waitForWork` is woken by changes made in other processes (PostgreSQL's
+    /// LISTEN/NOTIFY); idle workers then only poll as a fallback. False: workers poll.
+    var wakesAcrossProcesses: Bool { get }
+    /// Returns when `topic` is signalled or after `timeout`.
+    func waitForWork(_ topic: WorkTopic, timeout: Duration) async
+    /// Milliseconds from `now` until a claim could return something: 0 when a delivery is
+    /// claimable now, the wait for an account's send bucket or a retry's due time otherwise, nil
+    /// when nothing is queued.
+    func nextClaimDelay(now: Int64) async throws -> Int64?
+    /// The send time of the earliest scheduled task.
+    func nextTaskStart() async throws -> Int64?
+
     // MARK: Accounts
     /// Throws `KefuError(.conflict)` when the appid exists.
     func createAccount(_ account: Account) async throws
@@ -108,4 +121,12 @@ public protocol KefuStore: Sendable {
     func accountPause(appid: String, now: Int64) async throws -> AccountPause?
     /// Lifts a pause (after the operator fixed the account's secret) and forgets its token.
     func clearAccountPause(appid: String) async throws
+}
+
+extension KefuStore {
+    public var wakesAcrossProcesses: Bool { false }
+    public func waitForWork(_ topic: WorkTopic, timeout: Duration) async {
+        try? await Task.sleep(for: timeout)
+    }
+    public func nextClaimDelay(now: Int64) async throws -> Int64? { nil }
 }

@@ -2,7 +2,7 @@ import Foundation
 import KefuCore
 
 /// Real OS processes for end-to-end tests: a `kefu simulator` and one or more `kefu serve`
-/// sharing a SQLite file in a temporary directory, driven over HTTP.
+/// sharing one store (a SQLite file in a temporary directory, or a PostgreSQL database), driven over HTTP.
 public final class ProcessHarness: @unchecked Sendable {
     // @unchecked: the mutable `servers` array is only touched from the test's own task.
     public let directory: TemporaryDirectory
@@ -10,10 +10,18 @@ public final class ProcessHarness: @unchecked Sendable {
     public let adminToken = "e2e-admin-token-0123456789"
     public let simulator: KefuProcess
     public private(set) var server: KefuProcess?
-    public var database: String { "sqlite:\(directory.file("kefu.db"))" }
+    /// The `--database` every process of the harness shares.
+    public let database: String
 
-    public init(policy: String) async throws {
+    /// A harness on a fresh store of `backend`, or on `database` when given (e.g. a test's own
+    /// PostgreSQL cluster that it stops and starts).
+    public init(policy: String, backend: StoreBackend = .sqlite, database: String? = nil) async throws {
         directory = try TemporaryDirectory(prefix: "kefu-e2e")
+        if let database {
+            self.database = database
+        } else {
+            self.database = try await backend.freshURL(in: directory)
+        }
         policyPath = directory.file("policy.json")
         try policy.write(toFile: policyPath, atomically: true, encoding: .utf8)
         simulator = try KefuProcess(arguments: ["simulator", "--port", "0", "--window-policy", policyPath],
@@ -57,7 +65,8 @@ public final class ProcessHarness: @unchecked Sendable {
     public var auth: [(String, String)] { [("Authorization", "Bearer \(adminToken)")] }
 
     /// Adds the account to kefu and to the simulator (pointing its callbacks at kefu).
-    public func addAccount(_ account: Account, mode: String, dailyQuota: Int = 500_000) async throws {
+    /// `callbackVia`: the servers WeChat's pushes reach (through a load balancer); default the latest.
+    public func addAccount(_ account: Account, mode: String, dailyQuota: Int = 500_000, callbackVia: [KefuProcess]? = nil) async throws {
         guard let server else { throw TimedOut(description: "no server running") }
         var body: [String: Any] = ["appid": account.appid, "app_secret": account.appSecret, "token": account.token,
                                    "send_rate": account.sendRate, "reserve": account.reserve]
@@ -67,7 +76,7 @@ public final class ProcessHarness: @unchecked Sendable {
         guard created.status == 201 else { throw TimedOut(description: "account not created: \(created.status) \(created.body)") }
         var sim: [String: Any] = ["appid": account.appid, "secret": account.appSecret, "token": account.token, "mode": mode,
                                   "daily_quota": dailyQuota,
-                                  "callback_url": "\(server.baseURL)/wechat/\(account.appid)"]
+                                  "callback_url": (callbackVia ?? [server]).map { "\($0.baseURL)/wechat/\(account.appid)" }.joined(separator: ",")]
         if let key = account.encodingAESKey { sim["encoding_aes_key"] = key }
         if let original = account.originalId { sim["original_id"] = original }
         let added = try await TestHTTP.post("\(simulator.baseURL)/sim/accounts", TestHTTP.json(sim))

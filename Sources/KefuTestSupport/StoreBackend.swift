@@ -7,13 +7,16 @@ import Logging
 /// this, so a new backend joins the suite by adding a case.
 public enum StoreBackend: String, Sendable, CaseIterable, CustomStringConvertible {
     case sqlite
+    /// A fresh database in the suite's throwaway PostgreSQL cluster (`PostgresCluster.shared()`).
+    case postgres
 
     public var description: String { rawValue }
 
     /// The `--database` URL of a fresh, empty store for one test.
-    public func freshURL(in directory: TemporaryDirectory) -> String {
+    public func freshURL(in directory: TemporaryDirectory) async throws -> String {
         switch self {
         case .sqlite: "sqlite:\(directory.file("kefu.db"))"
+        case .postgres: try await PostgresCluster.shared().createDatabase()
         }
     }
 
@@ -21,7 +24,7 @@ public enum StoreBackend: String, Sendable, CaseIterable, CustomStringConvertibl
     public func withStore<T>(_ body: (any KefuStore, TemporaryDirectory) async throws -> T) async throws -> T {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = try await StoreFactory.open(freshURL(in: directory), logger: Logger(label: "test"))
+        let store = try await StoreFactory.open(try await freshURL(in: directory), logger: Logger(label: "test"))
         try await store.migrate()
         do {
             let result = try await body(store, directory)

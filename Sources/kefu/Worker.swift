@@ -56,7 +56,13 @@ struct Worker: AsyncParsableCommand {
             }
             if child { services.append(ParentWatch()) }
             say("kefu worker running (pid \(getpid()), store: \(configuration.database.contains("@") ? "postgres" : configuration.database))")
-            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            // A supervised child whose parent died shuts down gracefully: in-flight sends finish
+            // and their results are recorded before it exits.
+            let configured = services.map { service in
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: service, failureTerminationBehavior: service is ParentWatch ? .gracefullyShutdownGroup : .cancelGroup)
+            }
+            let group = ServiceGroup(configuration: .init(services: configured, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
             try await store.close()
         } catch {

@@ -1,4 +1,5 @@
 import KefuCore
+import KefuPostgres
 import KefuSQLite
 import KefuStore
 import Logging
@@ -13,7 +14,7 @@ public enum StoreFactory {
             return try await SQLiteStore.open(path: path, logger: logger)
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw KefuError(.badConfiguration, "--database: the PostgreSQL backend is not available in this build yet; use sqlite:PATH")
+            return try PostgresStore.open(url: url, logger: logger)
         }
         throw KefuError(.badConfiguration, "--database: expected sqlite:PATH or postgres://user:pass@host:port/db")
     }

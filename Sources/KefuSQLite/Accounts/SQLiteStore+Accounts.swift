@@ -3,8 +3,6 @@ import KefuStore
 import SQLiteNIO
 
 extension SQLiteStore {
-    static let accountColumns = "appid, app_secret, token, encoding_aes_key, previous_encoding_aes_key, original_id, name, send_rate, daily_budget, reserve, created_at, updated_at"
-
     public func createAccount(_ account: Account) async throws {
         try await write { db in
             let existing = try await db.query("SELECT 1 FROM accounts WHERE appid = ?", [.text(account.appid)])
@@ -14,21 +12,21 @@ extension SQLiteStore {
                 throw KefuError(.conflict, "account \(account.appid) was deleted and its data is still being purged; try again shortly", field: "appid")
             }
             _ = try await db.query(
-                "INSERT INTO accounts (\(Self.accountColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO accounts (\(StoreRows.accountColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 Self.binds(account))
         }
     }
 
     public func account(appid: String) async throws -> Account? {
         try await read { db in
-            try await db.query("SELECT \(Self.accountColumns) FROM accounts WHERE appid = ?", [.text(appid)])
-                .first.map(Self.account(from:))
+            try await db.query("SELECT \(StoreRows.accountColumns) FROM accounts WHERE appid = ?", [.text(appid)])
+                .first.map(StoreRows.account)
         }
     }
 
     public func accounts() async throws -> [Account] {
         try await read { db in
-            try await db.query("SELECT \(Self.accountColumns) FROM accounts ORDER BY appid", []).map(Self.account(from:))
+            try await db.query("SELECT \(StoreRows.accountColumns) FROM accounts ORDER BY appid", []).map(StoreRows.account)
         }
     }
 
@@ -66,15 +64,5 @@ extension SQLiteStore {
             .integer(account.sendRate), .integer(account.dailyBudget), .integer(account.reserve),
             .millis(account.createdAt), .millis(account.updatedAt),
         ]
-    }
-
-    static func account(from row: SQLiteRow) -> Account {
-        Account(
-            appid: row.string("appid"), appSecret: row.string("app_secret"), token: row.string("token"),
-            encodingAESKey: row.optionalString("encoding_aes_key"),
-            previousEncodingAESKey: row.optionalString("previous_encoding_aes_key"),
-            originalId: row.optionalString("original_id"), name: row.optionalString("name"),
-            sendRate: row.int("send_rate"), dailyBudget: row.int("daily_budget"), reserve: row.int("reserve"),
-            createdAt: row.int64("created_at"), updatedAt: row.int64("updated_at"))
     }
 }

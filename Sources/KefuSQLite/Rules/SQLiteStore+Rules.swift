@@ -3,8 +3,6 @@ import KefuStore
 import SQLiteNIO
 
 extension SQLiteStore {
-    static let ruleColumns = "id, appid, name, trigger_kind, trigger_key, delay_seconds, message, enabled, once_per_follower, cooldown_seconds, created_at, updated_at"
-
     public func createRule(_ rule: DelayedRule) async throws -> Int64 {
         try await write { db in
             let id = try await db.query(
@@ -20,16 +18,16 @@ extension SQLiteStore {
 
     public func rule(id: Int64) async throws -> DelayedRule? {
         try await read { db in
-            try await db.query("SELECT \(Self.ruleColumns) FROM rules WHERE id = ?", [.millis(id)]).first.map(Self.rule(from:))
+            try await db.query("SELECT \(StoreRows.ruleColumns) FROM rules WHERE id = ?", [.millis(id)]).first.map(StoreRows.rule)
         }
     }
 
     public func rules(appid: String?) async throws -> [DelayedRule] {
         try await read { db in
             if let appid {
-                return try await db.query("SELECT \(Self.ruleColumns) FROM rules WHERE appid = ? ORDER BY id", [.text(appid)]).map(Self.rule(from:))
+                return try await db.query("SELECT \(StoreRows.ruleColumns) FROM rules WHERE appid = ? ORDER BY id", [.text(appid)]).map(StoreRows.rule)
             }
-            return try await db.query("SELECT \(Self.ruleColumns) FROM rules ORDER BY id", []).map(Self.rule(from:))
+            return try await db.query("SELECT \(StoreRows.ruleColumns) FROM rules ORDER BY id", []).map(StoreRows.rule)
         }
     }
 
@@ -65,13 +63,13 @@ extension SQLiteStore {
 
     public func ruleDeliveries(ruleId: Int64, state: DeliveryState?, limit: Int, afterId: Int64?) async throws -> [DeliveryRecord] {
         try await read { db in
-            var sql = "SELECT id, openid, state, reason, errcode, attempts, due_at, sent_at, test FROM deliveries WHERE rule_id = ?"
+            var sql = "SELECT \(StoreRows.deliveryRecordColumns) FROM deliveries WHERE rule_id = ?"
             var binds: [SQLiteData] = [.millis(ruleId)]
             if let state { sql += " AND state = ?"; binds.append(.text(state.rawValue)) }
             if let afterId { sql += " AND id > ?"; binds.append(.millis(afterId)) }
             sql += " ORDER BY id LIMIT ?"
             binds.append(.integer(limit))
-            return try await db.query(sql, binds).map(Self.deliveryRecord(from:))
+            return try await db.query(sql, binds).map(StoreRows.deliveryRecord)
         }
     }
 
@@ -146,22 +144,5 @@ extension SQLiteStore {
         [.text(rule.appid), .text(rule.name), .optional(rule.trigger.kind?.rawValue), .optional(rule.trigger.key),
          .integer(rule.delaySeconds), .text(rule.message.json), .integer(rule.enabled ? 1 : 0), .integer(rule.oncePerFollower ? 1 : 0),
          .integer(rule.cooldownSeconds), .millis(rule.createdAt), .millis(rule.updatedAt)]
-    }
-
-    static func rule(from row: SQLiteRow) throws -> DelayedRule {
-        DelayedRule(
-            id: row.int64("id"), appid: row.string("appid"), name: row.string("name"),
-            trigger: .init(kind: row.optionalString("trigger_kind").flatMap(InteractionKind.init(rawValue:)), key: row.optionalString("trigger_key")),
-            delaySeconds: row.int("delay_seconds"), message: try CustomMessage(json: row.string("message")),
-            enabled: row.int("enabled") == 1, oncePerFollower: row.int("once_per_follower") == 1,
-            cooldownSeconds: row.int("cooldown_seconds"), createdAt: row.int64("created_at"), updatedAt: row.int64("updated_at"))
-    }
-
-    static func deliveryRecord(from row: SQLiteRow) -> DeliveryRecord {
-        DeliveryRecord(id: row.int64("id"), openid: row.string("openid"),
-                       state: DeliveryState(rawValue: row.string("state")) ?? .pending,
-                       reason: row.optionalString("reason"), errcode: row.optionalInt("errcode"),
-                       attempts: row.int("attempts"), dueAt: row.int64("due_at"),
-                       sentAt: row.optionalInt("sent_at").map(Int64.init), test: row.int("test") == 1)
     }
 }

@@ -3,8 +3,6 @@ import KefuStore
 import SQLiteNIO
 
 extension SQLiteStore {
-    static let taskColumns = "id, appid, name, description, send_at, message, status, created_at, updated_at, snapshot_at"
-
     public func createTask(_ task: BroadcastTask) async throws -> Int64 {
         try await write { db in
             let rows = try await db.query(
@@ -20,19 +18,19 @@ extension SQLiteStore {
 
     public func task(id: Int64) async throws -> BroadcastTask? {
         try await read { db in
-            try await db.query("SELECT \(Self.taskColumns) FROM tasks WHERE id = ?", [.millis(id)]).first.map(Self.task(from:))
+            try await db.query("SELECT \(StoreRows.taskColumns) FROM tasks WHERE id = ?", [.millis(id)]).first.map(StoreRows.task)
         }
     }
 
     public func tasks(appid: String?, status: BroadcastTask.Status?, limit: Int) async throws -> [BroadcastTask] {
         try await read { db in
-            var sql = "SELECT \(Self.taskColumns) FROM tasks WHERE 1 = 1"
+            var sql = "SELECT \(StoreRows.taskColumns) FROM tasks WHERE 1 = 1"
             var binds: [SQLiteData] = []
             if let appid { sql += " AND appid = ?"; binds.append(.text(appid)) }
             if let status { sql += " AND status = ?"; binds.append(.text(status.rawValue)) }
             sql += " ORDER BY id DESC LIMIT ?"
             binds.append(.integer(limit))
-            return try await db.query(sql, binds).map(Self.task(from:))
+            return try await db.query(sql, binds).map(StoreRows.task)
         }
     }
 
@@ -60,39 +58,25 @@ extension SQLiteStore {
 
     public func taskStats(id: Int64) async throws -> TaskStats {
         try await read { db in
-            var stats = TaskStats()
-            for row in try await db.query(
-                "SELECT state, count(*) AS n FROM deliveries WHERE task_id = ? AND test = 0 GROUP BY state", [.millis(id)]) {
-                let count = row.int("n")
-                stats.audience += count
-                switch DeliveryState(rawValue: row.string("state")) {
-                case .sent: stats.sent += count
-                case .failed: stats.failed += count
-                case .skipped: stats.skipped += count
-                case .cancelled: stats.cancelled += count
-                case .waiting, .pending, .sending, nil: stats.pending += count
-                }
-            }
-            for row in try await db.query(
-                """
-                SELECT errcode, count(*) AS n FROM deliveries
-                WHERE task_id = ? AND test = 0 AND errcode IS NOT NULL AND errcode <> 0 GROUP BY errcode
-                """, [.millis(id)]) {
-                stats.errors[row.int("errcode")] = row.int("n")
-            }
-            return stats
+            StoreRows.taskStats(
+                states: try await db.query("SELECT state, count(*) AS n FROM deliveries WHERE task_id = ? AND test = 0 GROUP BY state", [.millis(id)]),
+                errors: try await db.query(
+                    """
+                    SELECT errcode, count(*) AS n FROM deliveries
+                    WHERE task_id = ? AND test = 0 AND errcode IS NOT NULL AND errcode <> 0 GROUP BY errcode
+                    """, [.millis(id)]))
         }
     }
 
     public func deliveries(taskId: Int64, state: DeliveryState?, limit: Int, afterId: Int64?) async throws -> [DeliveryRecord] {
         try await read { db in
-            var sql = "SELECT id, openid, state, reason, errcode, attempts, due_at, sent_at, test FROM deliveries WHERE task_id = ?"
+            var sql = "SELECT \(StoreRows.deliveryRecordColumns) FROM deliveries WHERE task_id = ?"
             var binds: [SQLiteData] = [.millis(taskId)]
             if let state { sql += " AND state = ?"; binds.append(.text(state.rawValue)) }
             if let afterId { sql += " AND id > ?"; binds.append(.millis(afterId)) }
             sql += " ORDER BY id LIMIT ?"
             binds.append(.integer(limit))
-            return try await db.query(sql, binds).map(Self.deliveryRecord(from:))
+            return try await db.query(sql, binds).map(StoreRows.deliveryRecord)
         }
     }
 
@@ -157,6 +141,12 @@ extension SQLiteStore {
         ON CONFLICT DO NOTHING
         """
 
+    public func nextTaskStart() async throws -> Int64? {
+        try await read { db in
+            try await db.query("SELECT min(send_at) AS next FROM tasks WHERE status = 'scheduled'", []).first?.optionalInt("next").map(Int64.init)
+        }
+    }
+
     public func completeFinishedTasks(now: Int64) async throws -> [Int64] {
         try await write { db in
             try await db.query(
@@ -212,15 +202,5 @@ extension SQLiteStore {
 
     static func changes(_ db: SQLiteConnection) async throws -> Int {
         try await db.query("SELECT changes() AS n", []).first?.int("n") ?? 0
-    }
-
-    static func task(from row: SQLiteRow) throws -> BroadcastTask {
-        BroadcastTask(
-            id: row.int64("id"), appid: row.string("appid"), name: row.string("name"),
-            description: row.optionalString("description"), sendAt: row.int64("send_at"),
-            message: try CustomMessage(json: row.string("message")),
-            status: BroadcastTask.Status(rawValue: row.string("status")) ?? .scheduled,
-            createdAt: row.int64("created_at"), updatedAt: row.int64("updated_at"),
-            snapshotAt: row.optionalInt("snapshot_at").map(Int64.init))
     }
 }

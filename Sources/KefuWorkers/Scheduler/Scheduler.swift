@@ -30,19 +30,19 @@ public struct Scheduler: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully {
-            var wait = configuration.interval
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var dueIn: Duration?
             do {
-                if let nextDue = try await tick() {
-                    // Sleep until the next delayed delivery falls due, if that is sooner.
-                    let untilDue = Duration.milliseconds(max(nextDue - clock.nowMillis(), 5))
-                    wait = min(wait, untilDue)
+                // Wake for the next delayed delivery or task start, if that is sooner than the poll.
+                let nextDelayed = try await tick()
+                let nextTask = store.wakesAcrossProcesses ? try await store.nextTaskStart() : nil
+                if let next = [nextDelayed, nextTask].compactMap({ $0 }).min() {
+                    dueIn = .milliseconds(max(next - clock.nowMillis(), 5))
                 }
             } catch {
                 logger.warning("scheduler tick failed", metadata: ["error": "\(String(reflecting: error))"])
             }
-            let sleep = wait
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: sleep) }
+            await idleWait(store, .schedule, poll: configuration.interval, dueIn: dueIn)
         }
     }
 

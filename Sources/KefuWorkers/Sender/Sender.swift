@@ -50,7 +50,7 @@ public struct Sender: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var handled = 0
             do {
                 handled = try await round()
@@ -58,8 +58,13 @@ public struct Sender: Service {
                 logger.warning("send round failed", metadata: ["error": "\(String(reflecting: error))"])
             }
             if handled == 0 {
-                let poll = configuration.idlePoll
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: poll) }
+                // Due work that could not be claimed (another process holds the account's bucket)
+                // is retried after a poll; a bucket refill or a retry's due time is waited for.
+                var dueIn: Duration?
+                if store.wakesAcrossProcesses, let delay = try? await store.nextClaimDelay(now: clock.nowMillis()) {
+                    dueIn = delay == 0 ? configuration.idlePoll : .milliseconds(delay)
+                }
+                await idleWait(store, .deliveries, poll: configuration.idlePoll, dueIn: dueIn)
             }
         }
     }

@@ -36,7 +36,7 @@ public struct WorkerSupervisor: Service {
     public func run() async throws {
         var children: [Child] = []
         for slot in 0..<count { children.append(Child(slot: slot, process: try spawn(slot: slot))) }
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             for child in children where !child.process.isRunning {
                 let status = child.process.terminationStatus
                 let reason = child.process.terminationReason == .uncaughtSignal ? "signal \(status)" : "exit \(status)"

@@ -24,17 +24,14 @@ public struct TriggerEvaluator: Service {
 
     public func run() async throws {
         var cache = RuleCache()
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var evaluated = 0
             do {
                 evaluated = try await round(&cache)
             } catch {
                 logger.warning("trigger evaluation failed", metadata: ["error": "\(String(reflecting: error))"])
             }
-            if evaluated == 0 {
-                let poll = idlePoll
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: poll) }
-            }
+            if evaluated == 0 { await idleWait(store, .interactions, poll: idlePoll) }
         }
     }
 

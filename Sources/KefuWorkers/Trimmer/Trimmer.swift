@@ -50,7 +50,7 @@ public struct Trimmer: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let result = try await pass()
                 if result != PassResult() {

@@ -20,8 +20,8 @@ struct RulesAPITests {
         #"{"name": "welcome", "appid": "\#(account.appid)", "trigger": {"kind": "subscribe"}, "delay_seconds": 600, "message": {"msgtype": "text", "text": {"content": "hi"}}\#(overrides)}"#
     }
 
-    static func run(_ body: @escaping @Sendable (KefuAppHarness.Context) async throws -> Void) async throws {
-        try await KefuAppHarness.run(backend: .sqlite, configure: { $0.workers = 0; $0.windowPolicy = .wechatDefault }, accounts: [account], body)
+    static func run(_ backend: StoreBackend = .sqlite, _ body: @escaping @Sendable (KefuAppHarness.Context) async throws -> Void) async throws {
+        try await KefuAppHarness.run(backend: backend, configure: { $0.workers = 0; $0.windowPolicy = .wechatDefault }, accounts: [account], body)
     }
 
     @Test("invalid rules are refused with 422 naming the field, and nothing is stored", arguments: [
@@ -48,9 +48,9 @@ struct RulesAPITests {
         }
     }
 
-    @Test("create warns when the policy makes the rule unreachable for some followers; get, list, patch, delete")
-    func lifecycle() async throws {
-        try await Self.run { app in
+    @Test("create warns when the policy makes the rule unreachable for some followers; get, list, patch, delete", arguments: StoreBackend.allCases)
+    func lifecycle(backend: StoreBackend) async throws {
+        try await Self.run(backend) { app in
             let created = try await app.api(.post, "/rules", Self.body())
             #expect(created.status == .created)
             let rule = Self.json(created)

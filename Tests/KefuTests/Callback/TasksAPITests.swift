@@ -22,8 +22,8 @@ struct TasksAPITests {
         #"{"name": "\#(name)", "appid": "\#(appid)", "send_at": "\#(sendAt)", "message": \#(message)}"#
     }
 
-    static func run(_ body: @escaping @Sendable (KefuAppHarness.Context) async throws -> Void) async throws {
-        try await KefuAppHarness.run(backend: .sqlite, configure: { $0.workers = 0 }, accounts: [account], body)
+    static func run(_ backend: StoreBackend = .sqlite, _ body: @escaping @Sendable (KefuAppHarness.Context) async throws -> Void) async throws {
+        try await KefuAppHarness.run(backend: backend, configure: { $0.workers = 0 }, accounts: [account], body)
     }
 
     @Test("invalid tasks are refused with 422 naming the field, and nothing is stored", arguments: [
@@ -44,9 +44,9 @@ struct TasksAPITests {
         }
     }
 
-    @Test("create, read, list, pause, resume, cancel — and 409 where the state forbids it")
-    func lifecycle() async throws {
-        try await Self.run { app in
+    @Test("create, read, list, pause, resume, cancel — and 409 where the state forbids it", arguments: StoreBackend.allCases)
+    func lifecycle(backend: StoreBackend) async throws {
+        try await Self.run(backend) { app in
             let created = try await app.api(.post, "/tasks", Self.body(name: "Black Friday"))
             #expect(created.status == .created)
             let task = Self.json(created)
@@ -69,20 +69,23 @@ struct TasksAPITests {
         }
     }
 
-    @Test("preview: reachable now and at send time, and the windows that close before the rate reaches them")
-    func preview() async throws {
-        try await Self.run { app in
+    @Test("preview: reachable now and at send time, and the windows that close before the rate reaches them", arguments: StoreBackend.allCases)
+    func preview(backend: StoreBackend) async throws {
+        try await Self.run(backend) { app in
             var slow = Self.account
             slow.sendRate = 1
             try await app.store.updateAccount(slow)
             let now = SystemWallClock().nowMillis()
-            // 10 click grants (60 s) closing in 4.5 s, 5 message grants (1 h).
+            // Sent from 5 s from now (a margin for a slow machine: the preview reckons from the
+            // send time once it is in the future); 10 click grants (60 s) closing 4.5 s after
+            // that, 5 message grants (1 h).
+            let sendAt = now + 5_000
             var items = (0..<10).map { Interaction(appid: Self.account.appid, openid: "oClick\($0)", kind: .click, detail: "CLICK",
-                                                   at: now - 55_500, dedupeKey: "c\($0)") }
+                                                   at: sendAt + 4_500 - 60_000, dedupeKey: "c\($0)") }
             items += (0..<5).map { Interaction(appid: Self.account.appid, openid: "oTalk\($0)", kind: .message, detail: "text",
                                                at: now, dedupeKey: "m\($0)") }
             _ = try await app.store.record(items, policy: testPolicy, now: now)
-            let id = Self.json(try await app.api(.post, "/tasks", Self.body(sendAt: RFC3339.format(millis: now))))["id"] as! Int
+            let id = Self.json(try await app.api(.post, "/tasks", Self.body(sendAt: RFC3339.format(millis: sendAt))))["id"] as! Int
             let preview = Self.json(try await app.api(.get, "/tasks/\(id)/preview"))
             #expect(preview["reachable_now"] as? Int == 15)
             #expect(preview["reachable_at_send"] as? Int == 15)
@@ -95,9 +98,9 @@ struct TasksAPITests {
         }
     }
 
-    @Test("test sends are queued for the listed openids, outside the task's stats")
-    func testSend() async throws {
-        try await Self.run { app in
+    @Test("test sends are queued for the listed openids, outside the task's stats", arguments: StoreBackend.allCases)
+    func testSend(backend: StoreBackend) async throws {
+        try await Self.run(backend) { app in
             let id = Self.json(try await app.api(.post, "/tasks", Self.body()))["id"] as! Int
             let queued = try await app.api(.post, "/tasks/\(id)/test", #"{"openids": ["oA", "oB", "oA"]}"#)
             #expect(queued.status == .accepted)

@@ -5,7 +5,7 @@ import Testing
 
 extension EndToEnd {
 /// Broadcast tasks end to end: kefu serve, kefu worker processes and the simulator, as real
-/// processes on one SQLite file.
+/// processes on one store (SQLite file or PostgreSQL database).
 @Suite("Broadcasts with real worker processes", .serialized)
 struct BroadcastProcessTests {
     static let messages = [
@@ -29,10 +29,11 @@ struct BroadcastProcessTests {
 
     static func stats(_ task: [String: Any]) -> [String: Any] { task["stats"] as? [String: Any] ?? [:] }
 
-    @Test("2,000 followers in mixed states: exactly the eligible get exactly one message per task, in WeChat's exact JSON, for every message type")
-    func mixedStates() async throws {
+    @Test("2,000 followers in mixed states: exactly the eligible get exactly one message per task, in WeChat's exact JSON, for every message type",
+          arguments: StoreBackend.allCases)
+    func mixedStates(backend: StoreBackend) async throws {
         let policy = #"{"grants": [{"on": "message", "sends": 10, "seconds": 3600}, {"on": "subscribe", "sends": 3, "seconds": 3}, {"on": "click", "sends": 1, "seconds": 3600}]}"#
-        let harness = try await ProcessHarness(policy: policy)
+        let harness = try await ProcessHarness(policy: policy, backend: backend)
         do {
             try await harness.startServer(extra: ["--workers", "1"])
             let account = Self.account(21, rate: 2000, aes: true)
@@ -76,9 +77,10 @@ struct BroadcastProcessTests {
         await harness.shutdown()
     }
 
-    @Test("4 worker processes share a 10,000-recipient broadcast: all sent, none twice, one token fetch; then one is SIGKILLed mid-way and with skip still none twice")
-    func fourWorkers() async throws {
-        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#)
+    @Test("4 worker processes share a 10,000-recipient broadcast: all sent, none twice, one token fetch; then one is SIGKILLed mid-way and with skip still none twice",
+          arguments: StoreBackend.allCases)
+    func fourWorkers(backend: StoreBackend) async throws {
+        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#, backend: backend)
         do {
             try await harness.startServer(extra: ["--workers", "0"])
             let account = Self.account(22, rate: 1000)
@@ -120,9 +122,9 @@ struct BroadcastProcessTests {
         await harness.shutdown()
     }
 
-    @Test("the per-account send rate holds across 3 worker processes (from the simulator's receive times, within 10%)")
-    func rateAcrossProcesses() async throws {
-        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#)
+    @Test("the per-account send rate holds across 3 worker processes (from the simulator's receive times, within 10%)", arguments: StoreBackend.allCases)
+    func rateAcrossProcesses(backend: StoreBackend) async throws {
+        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#, backend: backend)
         do {
             try await harness.startServer(extra: ["--workers", "0"])
             let account = Self.account(23, rate: 50)
@@ -142,9 +144,9 @@ struct BroadcastProcessTests {
         await harness.shutdown()
     }
 
-    @Test("WeChat's errors: 45009 pauses the account; 40001 triggers one token refresh; -1 is retried until sent")
-    func errorPolicy() async throws {
-        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#)
+    @Test("WeChat's errors: 45009 pauses the account; 40001 triggers one token refresh; -1 is retried until sent", arguments: StoreBackend.allCases)
+    func errorPolicy(backend: StoreBackend) async throws {
+        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#, backend: backend)
         do {
             try await harness.startServer(extra: ["--workers", "1"])
             // 45009: the simulator's daily quota is 30.
@@ -192,9 +194,9 @@ struct BroadcastProcessTests {
         await harness.shutdown()
     }
 
-    @Test("cancel stops sending promptly; pause then resume finishes without re-sending anyone")
-    func cancelPauseResume() async throws {
-        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#)
+    @Test("cancel stops sending promptly; pause then resume finishes without re-sending anyone", arguments: StoreBackend.allCases)
+    func cancelPauseResume(backend: StoreBackend) async throws {
+        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#, backend: backend)
         do {
             try await harness.startServer(extra: ["--workers", "1"])
             let account = Self.account(27, rate: 20)

@@ -42,9 +42,9 @@ struct DelayedProcessTests {
         return result
     }
 
-    @Test("subscribe (30 s delay, 60 s follow grant), keyword, click key, scan scene and cooldown rules fire at their time; a rule disabled while pending cancels its deliveries")
-    func ruleKinds() async throws {
-        let harness = try await ProcessHarness(policy: Self.policy)
+    @Test("subscribe (30 s delay, 60 s follow grant), keyword, click key, scan scene and cooldown rules fire at their time; a rule disabled while pending cancels its deliveries", arguments: StoreBackend.allCases)
+    func ruleKinds(backend: StoreBackend) async throws {
+        let harness = try await ProcessHarness(policy: Self.policy, backend: backend)
         do {
             try await harness.startServer(extra: ["--workers", "1"])
             var account = TestAccounts.aes(31)
@@ -99,9 +99,9 @@ struct DelayedProcessTests {
         await harness.shutdown()
     }
 
-    @Test("3 worker processes, 1,000 matching interactions: each rule fires exactly once per interaction")
-    func threeWorkers() async throws {
-        let harness = try await ProcessHarness(policy: Self.policy)
+    @Test("3 worker processes, 1,000 matching interactions: each rule fires exactly once per interaction", arguments: StoreBackend.allCases)
+    func threeWorkers(backend: StoreBackend) async throws {
+        let harness = try await ProcessHarness(policy: Self.policy, backend: backend)
         do {
             try await harness.startServer(extra: ["--workers", "0"])
             var account = TestAccounts.plain(32)
@@ -133,9 +133,9 @@ struct DelayedProcessTests {
         await harness.shutdown()
     }
 
-    @Test("workers killed (SIGKILL) while deliveries are pending, and while interactions arrive: after a restart every one fires, once")
-    func killedWorkers() async throws {
-        let harness = try await ProcessHarness(policy: Self.policy)
+    @Test("workers killed (SIGKILL) while deliveries are pending, and while interactions arrive: after a restart every one fires, once", arguments: StoreBackend.allCases)
+    func killedWorkers(backend: StoreBackend) async throws {
+        let harness = try await ProcessHarness(policy: Self.policy, backend: backend)
         do {
             try await harness.startServer(extra: ["--workers", "0"])
             var account = TestAccounts.plain(33)

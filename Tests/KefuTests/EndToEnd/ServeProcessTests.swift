@@ -10,9 +10,9 @@ struct ServeProcessTests {
     /// WeChat's shape with long grants, so no window closes while the test compares.
     static let policy = #"{"grants": [{"on": "message", "sends": 5, "seconds": 7200}, {"on": "subscribe", "sends": 3, "seconds": 3600}, {"on": "scan", "sends": 3, "seconds": 3600}, {"on": "click", "sends": 3, "seconds": 3600}]}"#
 
-    @Test("1,000 interactions from 300 followers: kefu's audience equals the simulator's own", arguments: ["safe", "plain"])
-    func audienceMatchesSimulator(mode: String) async throws {
-        let harness = try await ProcessHarness(policy: Self.policy)
+    @Test("1,000 interactions from 300 followers: kefu's audience equals the simulator's own", arguments: ["safe", "plain"], StoreBackend.allCases)
+    func audienceMatchesSimulator(mode: String, backend: StoreBackend) async throws {
+        let harness = try await ProcessHarness(policy: Self.policy, backend: backend)
         do {
             try await harness.startServer()
             let account = mode == "safe" ? TestAccounts.aes(7) : TestAccounts.plain(8)
@@ -38,9 +38,9 @@ struct ServeProcessTests {
         await harness.shutdown()
     }
 
-    @Test("a server stopped (SIGTERM) or killed (SIGKILL) and started again keeps every acknowledged interaction")
-    func restartKeepsEverything() async throws {
-        let harness = try await ProcessHarness(policy: Self.policy)
+    @Test("a server stopped (SIGTERM) or killed (SIGKILL) and started again keeps every acknowledged interaction", arguments: StoreBackend.allCases)
+    func restartKeepsEverything(backend: StoreBackend) async throws {
+        let harness = try await ProcessHarness(policy: Self.policy, backend: backend)
         do {
             try await harness.startServer()
             let account = TestAccounts.plain(9)
@@ -77,9 +77,9 @@ struct ServeProcessTests {
         "view": "VIEW", "report_location": "LOCATION", "unknown": "hologram",
     ]
 
-    @Test("SIGTERM while pushes arrive: the server drains, and every push it acknowledged is recorded")
-    func gracefulShutdownUnderLoad() async throws {
-        let harness = try await ProcessHarness(policy: Self.policy)
+    @Test("SIGTERM while pushes arrive: the server drains, and every push it acknowledged is recorded", arguments: StoreBackend.allCases)
+    func gracefulShutdownUnderLoad(backend: StoreBackend) async throws {
+        let harness = try await ProcessHarness(policy: Self.policy, backend: backend)
         do {
             let server = try await harness.startServer()
             let account = TestAccounts.plain(10)

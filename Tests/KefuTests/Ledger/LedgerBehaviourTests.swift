@@ -221,7 +221,7 @@ struct LedgerBehaviourTests {
     func persistence(backend: StoreBackend) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let url = backend.freshURL(in: directory)
+        let url = try await backend.freshURL(in: directory)
         let first = try await KefuAppStore.open(url)
         try await first.migrate()
         try await first.createAccount(TestAccounts.plain(1))

@@ -1,0 +1,255 @@
+import KefuCore
+import KefuStore
+
+extension PostgresStore {
+    /// Claims as in the embedded store (see `SQLiteStore.claimDeliveries`), made safe for many
+    /// processes on many hosts by row locks: an account's send bucket is locked `FOR UPDATE SKIP
+    /// LOCKED` (while one process claims for an account, the others claim for other accounts),
+    /// its deliveries are taken `FOR UPDATE SKIP LOCKED`, and a follower's ledger row is locked
+    /// before its grants — the order in which recording callbacks lock them too.
+    public func claimDeliveries(owner: String, now: Int64, limit: Int, leaseMillis: Int64) async throws -> [ClaimedDelivery] {
+        try await write { db in
+            var claimed: [ClaimedDelivery] = []
+            let accounts = try await db.query(
+                """
+                SELECT a.appid, a.send_rate, a.daily_budget, a.reserve FROM accounts a
+                WHERE NOT EXISTS (SELECT 1 FROM account_pauses p WHERE p.appid = a.appid AND p.until > $1)
+                  AND EXISTS (SELECT 1 FROM deliveries d WHERE d.appid = a.appid AND d.state = 'pending' AND d.due_at <= $1)
+                ORDER BY random()
+                """, [.int(now)])
+            for account in accounts where claimed.count < limit {
+                let appid = account.string("appid")
+                let rate = Double(max(account.int("send_rate"), 1))
+                let capacity = max(1, rate / 10)
+                try await db.execute(
+                    "INSERT INTO send_buckets (appid, tokens, refilled_at) VALUES ($1, $2, $3) ON CONFLICT (appid) DO NOTHING",
+                    [.text(appid), .double(capacity), .int(now)])
+                guard let bucket = try await db.query(
+                    "SELECT tokens, refilled_at FROM send_buckets WHERE appid = $1 FOR UPDATE SKIP LOCKED", [.text(appid)]).first
+                else { continue }
+                let tokens = min(capacity, bucket.double("tokens") + Double(max(now - bucket.int64("refilled_at"), 0)) * rate / 1000)
+                let day = Self.chinaDay(now)
+                let used = try await db.query("SELECT used FROM send_days WHERE appid = $1 AND day = $2",
+                                              [.text(appid), .int(day)]).first?.int("used") ?? 0
+                let take = min(Int(tokens), account.int("daily_budget") - used, limit - claimed.count)
+                var taken = 0
+                if take > 0 {
+                    let candidates = try await db.query(
+                        """
+                        SELECT d.id, d.openid, d.attempts, d.due_at, d.rule_id, coalesce(d.message, t.message) AS message FROM deliveries d
+                        LEFT JOIN tasks t ON t.id = d.task_id
+                        WHERE d.appid = $1 AND d.state = 'pending' AND d.due_at <= $2
+                          AND (d.task_id IS NULL OR d.test = 1 OR t.status = 'running')
+                        ORDER BY d.window_closes_at LIMIT $3
+                        FOR UPDATE OF d SKIP LOCKED
+                        """, [.text(appid), .int(now), .int(take * 2)])
+                    for row in candidates where taken < take {
+                        let openid = row.string("openid")
+                        switch try await Self.reserveGrant(db, appid: appid, openid: openid, reserve: account.int("reserve"), now: now) {
+                        case .skip(let reason):
+                            try await db.execute("UPDATE deliveries SET state = 'skipped', reason = $1 WHERE id = $2",
+                                                 [.text(reason), .int(row.int64("id"))])
+                        case .reserved(let grantKind):
+                            try await db.execute(
+                                "UPDATE deliveries SET state = 'sending', lease_owner = $1, lease_expires_at = $2, grant_kind = $3 WHERE id = $4",
+                                [.text(owner), .int(now + leaseMillis), .optional(grantKind), .int(row.int64("id"))])
+                            claimed.append(ClaimedDelivery(id: row.int64("id"), appid: appid, openid: openid,
+                                                           message: row.string("message"), attempts: row.int("attempts"),
+                                                           grantKind: grantKind, dueAt: row.int64("due_at"),
+                                                           delayed: row.optionalInt64("rule_id") != nil))
+                            taken += 1
+                        }
+                    }
+                }
+                // refilled_at never moves back: an interval is never credited twice.
+                try await db.execute("UPDATE send_buckets SET tokens = $2, refilled_at = greatest(refilled_at, $3) WHERE appid = $1",
+                                     [.text(appid), .double(tokens - Double(taken)), .int(now)])
+                if taken > 0 {
+                    try await db.execute(
+                        """
+                        INSERT INTO send_days (appid, day, used) VALUES ($1, $2, $3)
+                        ON CONFLICT (appid, day) DO UPDATE SET used = send_days.used + excluded.used
+                        """, [.text(appid), .int(day), .int(taken)])
+                }
+            }
+            return claimed
+        }
+    }
+
+    public func nextClaimDelay(now: Int64) async throws -> Int64? {
+        try await read { db in
+            let accounts = try await db.query(
+                """
+                SELECT a.appid, a.send_rate, a.daily_budget,
+                    (SELECT min(d.due_at) FROM deliveries d WHERE d.appid = a.appid AND d.state = 'pending') AS due,
+                    (SELECT p.until FROM account_pauses p WHERE p.appid = a.appid AND p.until > $1) AS paused_until,
+                    b.tokens, b.refilled_at, coalesce(s.used, 0) AS used
+                FROM accounts a
+                LEFT JOIN send_buckets b ON b.appid = a.appid
+                LEFT JOIN send_days s ON s.appid = a.appid AND s.day = $2
+                """, [.int(now), .int(Self.chinaDay(now))])
+            var soonest: Int64?
+            for account in accounts {
+                guard let due = account.optionalInt64("due") else { continue }
+                let rate = Double(max(account.int("send_rate"), 1))
+                var wait = max(due - now, 0)
+                if let until = account.optionalInt64("paused_until") { wait = max(wait, until - now) }
+                if account.int("used") >= account.int("daily_budget") {
+                    wait = max(wait, (Self.chinaDay(now) + 1) * 86_400_000 - 8 * 3_600_000 - now)
+                }
+                if account.optionalInt64("refilled_at") != nil {
+                    let tokens = account.double("tokens") + Double(max(now - account.int64("refilled_at"), 0)) * rate / 1000
+                    if tokens < 1 { wait = max(wait, Int64(((1 - tokens) * 1000 / rate).rounded(.up))) }
+                }
+                soonest = min(soonest ?? wait, wait)
+            }
+            return soonest
+        }
+    }
+
+    enum Reservation { case reserved(String?), skip(String) }
+
+    /// Re-checks the ledger just before a send and reserves one unit of the soonest-closing
+    /// usable grant (the follower's row locked first, then the grants).
+    static func reserveGrant(_ db: PGSession, appid: String, openid: String, reserve: Int, now: Int64) async throws -> Reservation {
+        guard let follower = try await db.query("SELECT subscribed FROM followers WHERE appid = $1 AND openid = $2 FOR UPDATE",
+                                                [.text(appid), .text(openid)]).first
+        else { return .skip(DeliveryReason.windowClosed) }
+        if follower.int("subscribed") == 0 { return .skip(DeliveryReason.unsubscribed) }
+        let grants = try await db.query(
+            "SELECT kind, remaining FROM grants WHERE appid = $1 AND openid = $2 AND closes_at > $3 ORDER BY closes_at FOR UPDATE",
+            [.text(appid), .text(openid), .int(now)])
+        guard !grants.isEmpty else { return .skip(DeliveryReason.windowClosed) }
+        let unlimited = grants.contains { $0.optionalInt("remaining") == nil }
+        let total = grants.reduce(0) { $0 + ($1.optionalInt("remaining") ?? 0) }
+        guard unlimited || total > reserve else { return .skip(DeliveryReason.quotaUsed) }
+        guard let chosen = grants.first(where: { ($0.optionalInt("remaining") ?? 1) > 0 }) else { return .skip(DeliveryReason.quotaUsed) }
+        let kind = chosen.string("kind")
+        if chosen.optionalInt("remaining") != nil {
+            try await db.execute("UPDATE grants SET remaining = remaining - 1 WHERE appid = $1 AND openid = $2 AND kind = $3",
+                                 [.text(appid), .text(openid), .text(kind)])
+            if chosen.int("remaining") == 1 { try await recomputeWindow(db, appid: appid, openid: openid, now: now) }
+        }
+        return .reserved(kind)
+    }
+
+    static func recomputeWindow(_ db: PGSession, appid: String, openid: String, now: Int64) async throws {
+        try await db.execute(
+            """
+            UPDATE followers SET window_closes_at = (
+                SELECT max(g.closes_at) FROM grants g WHERE g.appid = $1 AND g.openid = $2
+                  AND g.closes_at > $3 AND (g.remaining IS NULL OR g.remaining > 0))
+            WHERE appid = $1 AND openid = $2
+            """, [.text(appid), .text(openid), .int(now)])
+    }
+
+    static func lockFollower(_ db: PGSession, appid: String, openid: String) async throws {
+        try await db.execute("SELECT 1 FROM followers WHERE appid = $1 AND openid = $2 FOR UPDATE", [.text(appid), .text(openid)])
+    }
+
+    /// Gives back a reserved unit (the send did not go out) and the day's budget slot.
+    static func refund(_ db: PGSession, _ delivery: ClaimedDelivery, now: Int64) async throws {
+        if let kind = delivery.grantKind {
+            try await lockFollower(db, appid: delivery.appid, openid: delivery.openid)
+            try await db.execute(
+                """
+                UPDATE grants SET remaining = remaining + 1
+                WHERE appid = $1 AND openid = $2 AND kind = $3 AND remaining IS NOT NULL AND closes_at > $4
+                """, [.text(delivery.appid), .text(delivery.openid), .text(kind), .int(now)])
+            try await recomputeWindow(db, appid: delivery.appid, openid: delivery.openid, now: now)
+        }
+        try await db.execute("UPDATE send_days SET used = greatest(used - 1, 0) WHERE appid = $1 AND day = $2",
+                             [.text(delivery.appid), .int(chinaDay(now))])
+    }
+
+    public func recordResults(_ results: [DeliveryResult], owner: String) async throws {
+        guard !results.isEmpty else { return }
+        try await write { db in
+            var requeued = false
+            for result in results.sorted(by: { ($0.delivery.appid, $0.delivery.openid) < ($1.delivery.appid, $1.delivery.openid) }) {
+                let delivery = result.delivery
+                let id = PGValue.int(delivery.id)
+                let changed: Int
+                switch result.outcome {
+                case .sent:
+                    // The truth wins even if the lease was lost meanwhile: it was sent.
+                    try await db.execute(
+                        """
+                        UPDATE deliveries SET state = 'sent', sent_at = $1, errcode = 0, reason = NULL, attempts = attempts + 1,
+                            lease_owner = NULL, lease_expires_at = NULL
+                        WHERE id = $2 AND state IN ('sending', 'pending', 'skipped')
+                        """, [.int(result.at), id])
+                    continue
+                case .skipped(let reason, let errcode), .failed(let reason, let errcode):
+                    let state = if case .failed = result.outcome { "failed" } else { "skipped" }
+                    changed = try await db.execute(
+                        """
+                        UPDATE deliveries SET state = $1, reason = $2, errcode = $3, attempts = attempts + 1,
+                            lease_owner = NULL, lease_expires_at = NULL
+                        WHERE id = $4 AND state = 'sending' AND lease_owner = $5
+                        """, [.text(state), .text(reason), .optional(errcode), id, .text(owner)])
+                case .retry(let dueAt, let errcode, let counts):
+                    changed = try await db.execute(
+                        """
+                        UPDATE deliveries SET state = 'pending', due_at = $1, errcode = $2, attempts = attempts + $3,
+                            lease_owner = NULL, lease_expires_at = NULL
+                        WHERE id = $4 AND state = 'sending' AND lease_owner = $5
+                        """, [.int(dueAt), .optional(errcode), .int(counts ? 1 : 0), id, .text(owner)])
+                    requeued = true
+                }
+                guard changed == 1 else { continue }
+                // A call that may have reached WeChat keeps its unit and budget spent.
+                if case .skipped(let reason, _) = result.outcome, reason == DeliveryReason.outcomeUnknown {} else {
+                    try await Self.refund(db, delivery, now: result.at)
+                }
+                if let effect = result.ledgerEffect {
+                    try await Self.apply(effect, db, appid: delivery.appid, openid: delivery.openid)
+                }
+            }
+            if requeued { try await db.notify(.deliveries) }
+        }
+    }
+
+    /// What WeChat's refusal says about the follower, applied to the ledger.
+    static func apply(_ effect: DeliveryResult.LedgerEffect, _ db: PGSession, appid: String, openid: String) async throws {
+        let binds: [PGValue] = [.text(appid), .text(openid)]
+        try await lockFollower(db, appid: appid, openid: openid)
+        switch effect {
+        case .closeWindow:
+            try await db.execute("DELETE FROM grants WHERE appid = $1 AND openid = $2", binds)
+        case .zeroRemaining:
+            try await db.execute("UPDATE grants SET remaining = 0 WHERE appid = $1 AND openid = $2", binds)
+        case .unsubscribe:
+            try await db.execute("DELETE FROM grants WHERE appid = $1 AND openid = $2", binds)
+            try await db.execute("UPDATE followers SET subscribed = 0 WHERE appid = $1 AND openid = $2", binds)
+        }
+        try await db.execute("UPDATE followers SET window_closes_at = NULL WHERE appid = $1 AND openid = $2", binds)
+    }
+
+    public func recoverExpiredLeases(now: Int64, policy: UnknownOutcomePolicy) async throws -> Int {
+        try await write { db in
+            let expired = try await db.query(
+                """
+                SELECT id, appid, openid, attempts, grant_kind FROM deliveries
+                WHERE state = 'sending' AND lease_expires_at < $1 LIMIT 1000 FOR UPDATE SKIP LOCKED
+                """, [.int(now)])
+            for row in expired {
+                switch policy {
+                case .skip:
+                    try await db.execute(
+                        "UPDATE deliveries SET state = 'skipped', reason = $1, lease_owner = NULL, lease_expires_at = NULL WHERE id = $2",
+                        [.text(DeliveryReason.outcomeUnknown), .int(row.int64("id"))])
+                case .retry:
+                    try await db.execute(
+                        "UPDATE deliveries SET state = 'pending', attempts = attempts + 1, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1",
+                        [.int(row.int64("id"))])
+                    let delivery = ClaimedDelivery(id: row.int64("id"), appid: row.string("appid"), openid: row.string("openid"),
+                                                   message: "", attempts: row.int("attempts"), grantKind: row.optionalString("grant_kind"))
+                    try await Self.refund(db, delivery, now: now)
+                }
+            }
+            if policy == .retry && !expired.isEmpty { try await db.notify(.deliveries) }
+            return expired.count
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import KefuCore
+import KefuStore
+import Logging
+import PostgresNIO
+
+/// A bound parameter. Integers are BIGINT, so every time (Unix milliseconds) and id binds alike.
+enum PGValue: Sendable {
+    case int(Int64)
+    case text(String)
+    case double(Double)
+    case texts([String])
+    case ints([Int64])
+    case null
+
+    static func int(_ value: Int) -> PGValue { .int(Int64(value)) }
+    static func optional(_ text: String?) -> PGValue { text.map { .text($0) } ?? .null }
+    static func optional(_ value: Int?) -> PGValue { value.map { .int(Int64($0)) } ?? .null }
+}
+
+/// One leased connection, inside or outside a transaction: SQL with `$n` placeholders and
+/// `PGValue` binds in, named-column rows out.
+struct PGSession: Sendable {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    func query(_ sql: String, _ binds: [PGValue] = []) async throws -> [PGRow] {
+        try await run(sql, binds).rows.map { PGRow(row: $0.makeRandomAccess()) }
+    }
+
+    /// Runs a statement; returns the rows it affected.
+    @discardableResult
+    func execute(_ sql: String, _ binds: [PGValue] = []) async throws -> Int {
+        try await run(sql, binds).metadata.rows ?? 0
+    }
+
+    /// Queues a wake-up for workers waiting on `topic`; PostgreSQL delivers it at commit.
+    func notify(_ topic: WorkTopic) async throws {
+        try await execute("SELECT pg_notify('\(PostgresStore.notifyChannel)', $1)", [.text(topic.rawValue)])
+    }
+
+    private func run(_ sql: String, _ binds: [PGValue]) async throws -> PostgresQueryResult {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for value in binds {
+            switch value {
+            case .int(let number): bindings.append(number)
+            case .text(let text): bindings.append(text)
+            case .double(let number): bindings.append(number)
+            case .texts(let texts): bindings.append(texts)
+            case .ints(let numbers): bindings.append(numbers)
+            case .null: bindings.appendNull()
+            }
+        }
+        return try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).get()
+    }
+}
+
+/// `($1, $2), ($3, $4)…` for `rows` rows of `columns` binds, numbered from `from`.
+func pgPlaceholders(rows: Int, columns: Int, from: Int = 1) -> String {
+    var out = ""
+    out.reserveCapacity(rows * (columns * 5 + 4))
+    var number = from
+    for row in 0..<rows {
+        if row > 0 { out += ", " }
+        out += "("
+        for column in 0..<columns {
+            if column > 0 { out += ", " }
+            out += "$\(number)"
+            number += 1
+        }
+        out += ")"
+    }
+    return out
+}
+
+/// A result row read by column name.
+struct PGRow: StoreRow, Sendable {
+    let row: PostgresRandomAccessRow
+
+    func optionalInt64(_ name: String) -> Int64? {
+        let cell = row[name]
+        guard cell.bytes != nil else { return nil }
+        switch cell.dataType {
+        case .int2: return (try? cell.decode(Int16.self)).map(Int64.init)
+        case .int4: return (try? cell.decode(Int32.self)).map(Int64.init)
+        case .float8: return (try? cell.decode(Double.self)).map { Int64($0) }
+        case .bool: return (try? cell.decode(Bool.self)).map { $0 ? 1 : 0 }
+        case .numeric: return (try? cell.decode(String.self)).flatMap { Double($0) }.map { Int64($0) }
+        default: return try? cell.decode(Int64.self)
+        }
+    }
+    func double(_ name: String) -> Double {
+        let cell = row[name]
+        guard cell.bytes != nil else { return 0 }
+        return (try? cell.decode(Double.self)) ?? Double(int64(name))
+    }
+    func optionalString(_ name: String) -> String? {
+        let cell = row[name]
+        guard cell.bytes != nil else { return nil }
+        return try? cell.decode(String.self)
+    }
+}
+
+/// `postgres://user:password@host:port/database?sslmode=…&pool=…`, checked field by field.
+struct PostgresURL {
+    var host: String
+    var port: Int
+    var username: String
+    var password: String?
+    var database: String
+    enum SSLMode { case disable, prefer, require }
+    var sslMode: SSLMode
+    var poolSize: Int
+
+    init(_ url: String) throws {
+        func bad(_ what: String) -> KefuError {
+            KefuError(.badConfiguration, "--database: \(what) (expected postgres://user:password@host:port/database)")
+        }
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? "") else {
+            throw bad("not a postgres:// URL")
+        }
+        guard let host = components.host, !host.isEmpty else { throw bad("no host") }
+        guard let user = components.user, !user.isEmpty else { throw bad("no user name") }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty else { throw bad("no database name") }
+        self.host = host
+        self.port = components.port ?? 5432
+        self.username = user.removingPercentEncoding ?? user
+        self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        self.database = database
+        self.sslMode = .disable
+        self.poolSize = 10
+        for item in components.queryItems ?? [] {
+            switch (item.name, item.value ?? "") {
+            case ("sslmode", "disable"): sslMode = .disable
+            case ("sslmode", "prefer"): sslMode = .prefer
+            case ("sslmode", "require"): sslMode = .require
+            case ("sslmode", let other): throw bad("sslmode \(other) is not one of disable, prefer, require")
+            case ("pool", let value):
+                guard let size = Int(value), (1...200).contains(size) else { throw bad("pool must be a number of connections from 1 to 200") }
+                poolSize = size
+            case (let name, _): throw bad("unknown parameter \(name)")
+            }
+        }
+    }
+}
+
+extension PostgresURL {
+    var clientTLS: PostgresClient.Configuration.TLS {
+        switch sslMode {
+        case .disable: .disable
+        case .prefer: .prefer(.makeClientConfiguration())
+        case .require: .require(.makeClientConfiguration())
+        }
+    }
+
+    func connectionTLS() throws -> PostgresConnection.Configuration.TLS {
+        switch sslMode {
+        case .disable: .disable
+        case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+    }
+}

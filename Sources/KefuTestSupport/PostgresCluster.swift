@@ -1,0 +1,159 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// A throwaway PostgreSQL cluster from the machine's packages: `initdb` into a fresh directory,
+/// `postgres` on a free loopback port, stopped and removed when the test process exits (or by
+/// `stop()`). Run as root, the server runs as the `postgres` system user, as initdb requires.
+public final class PostgresCluster: Sendable {
+    public let port: Int
+    public let directory: String
+    let binDirectory: String
+    public static let user = "kefu"
+
+    /// The cluster the behaviour suite shares; each test gets its own database in it.
+    public static func shared() async throws -> PostgresCluster {
+        try await sharedCluster.value
+    }
+    /// Started once, on first use; callers await it rather than block a thread.
+    private static let sharedCluster = Task { try PostgresCluster() }
+    private static let running = Mutex<[String: String]>([:])  // data directory → bin directory
+
+    /// Starts a new cluster (its own, for tests that stop or restart PostgreSQL).
+    public init() throws {
+        binDirectory = try Self.findBinaries()
+        directory = "/tmp/kefu-pg-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if geteuid() == 0 {
+            _ = try Self.run("/bin/chown", ["postgres:postgres", directory])
+        }
+        try Self.runAsOwner(binDirectory + "/initdb", ["-D", directory + "/data", "-U", Self.user, "-A", "trust", "--no-sync", "-E", "UTF8"])
+        var lastError: (any Error)?
+        for _ in 0..<5 {
+            let candidate = Int.random(in: 20_000...45_000)
+            do {
+                try Self.runAsOwner(binDirectory + "/pg_ctl", Self.startArguments(directory: directory, port: candidate))
+                port = candidate
+                Self.running.withLock { $0[directory] = binDirectory }
+                Self.registerCleanup()
+                return
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? PostgresClusterError(message: "could not start PostgreSQL")
+    }
+
+    /// A new empty database; its `postgres://` URL.
+    public func createDatabase() async throws -> String {
+        let name = "kefu_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "_"))"
+        let configuration = PostgresConnection.Configuration(
+            host: "127.0.0.1", port: port, username: Self.user, password: nil, database: "postgres", tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-pg"))
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test-pg"))
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+        return url(database: name)
+    }
+
+    public func url(database: String) -> String { "postgres://\(Self.user)@127.0.0.1:\(port)/\(database)" }
+
+    /// Stops the server: `fast` (clients disconnected, clean shutdown) or `immediate` (like a crash).
+    public func stopServer(mode: String = "fast") throws {
+        try Self.runAsOwner(binDirectory + "/pg_ctl", ["-D", directory + "/data", "-m", mode, "-w", "stop"])
+    }
+
+    public func startServer() throws {
+        try Self.runAsOwner(binDirectory + "/pg_ctl", Self.startArguments(directory: directory, port: port))
+    }
+
+    /// Stops the server and removes its files.
+    public func stop() {
+        try? Self.runAsOwner(binDirectory + "/pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
+        try? FileManager.default.removeItem(atPath: directory)
+        Self.running.withLock { _ = $0.removeValue(forKey: directory) }
+    }
+
+    private static func startArguments(directory: String, port: Int) -> [String] {
+        // Durability settings off: these clusters hold test data only (restart tests stop the
+        // server cleanly or rely on PostgreSQL's own crash recovery of the WAL).
+        let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off "
+            + "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB"
+        return ["-D", directory + "/data", "-l", directory + "/server.log", "-o", options, "-w", "-t", "30", "start"]
+    }
+
+    private static func registerCleanup() {
+        struct Once { static let registered: Bool = { atexit { PostgresCluster.stopAll() }; return true }() }
+        _ = Once.registered
+    }
+
+    static func stopAll() {
+        for (directory, bin) in running.withLock({ $0 }) {
+            try? runAsOwner(bin + "/pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    /// initdb and postgres beside the target of `pg_ctl` on PATH, else the newest under /usr/lib/postgresql.
+    static func findBinaries() throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+        for entry in path.split(separator: ":") {
+            let candidate = "\(entry)/pg_ctl"
+            guard FileManager.default.fileExists(atPath: candidate) else { continue }
+            let resolved = URL(fileURLWithPath: candidate).resolvingSymlinksInPath().deletingLastPathComponent().path
+            if FileManager.default.fileExists(atPath: resolved + "/initdb") { return resolved }
+        }
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        for version in versions.sorted(by: { (Int($0) ?? 0) > (Int($1) ?? 0) }) {
+            let bin = "/usr/lib/postgresql/\(version)/bin"
+            if FileManager.default.fileExists(atPath: bin + "/initdb") { return bin }
+        }
+        throw PostgresClusterError(message: "PostgreSQL is not installed (no initdb beside pg_ctl or under /usr/lib/postgresql); run scripts/test, which installs it")
+    }
+
+    @discardableResult
+    static func runAsOwner(_ executable: String, _ arguments: [String]) throws -> String {
+        if geteuid() == 0 {
+            return try run("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
+        }
+        return try run(executable, arguments)
+    }
+
+    /// Runs a command to completion (posix_spawn + waitpid), its output to a file rather than a
+    /// pipe: `pg_ctl start` leaves the server holding its descriptors, so a pipe never ends.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let outputPath = "/tmp/kefu-pg-output-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // From /tmp: the server's user may not be able to read the caller's directory.
+        let argv = (["/usr/bin/env", "-C", "/tmp", executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ)
+        guard spawned == 0 else { throw PostgresClusterError(message: "cannot start \(executable): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exited = (status & 0x7f) == 0
+        guard exited && ((status >> 8) & 0xff) == 0 else {
+            throw PostgresClusterError(message: "\(executable) \(arguments.joined(separator: " ")) failed: \(text)")
+        }
+        return text
+    }
+}
+
+public struct PostgresClusterError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
