@@ -118,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "kefu",
             dependencies: [
-                "KefuCore", "KefuStore", "KefuWorkers", "KefuApp", "WeChatSimulator",
+                "KefuCore", "KefuStore", "KefuWorkers", "KefuApp", "WeChatSimulator", "KefuBench", "KefuTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -129,6 +129,19 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `kefu bench`: the benchmark program (load generator, seeding, report), driving real
+        // processes through the test-support harness.
+        .target(
+            name: "KefuBench",
+            dependencies: [
+                "KefuCore", "KefuStore", "KefuApp", "KefuWorkers", "WeChatSimulator", "KefuTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

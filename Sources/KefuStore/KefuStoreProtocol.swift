@@ -100,6 +100,8 @@ public protocol KefuStore: Sendable {
     /// Deletes a rule and cancels its waiting deliveries ("rule deleted").
     func deleteRule(id: Int64, now: Int64) async throws -> Bool
     func ruleDeliveries(ruleId: Int64, state: DeliveryState?, limit: Int, afterId: Int64?) async throws -> [DeliveryRecord]
+    /// A rule's deliveries counted by state.
+    func ruleDeliveryCounts(id: Int64) async throws -> [DeliveryState: Int]
     /// Bumped by every rule change, so evaluators know when to reload their cached rules.
     func rulesGeneration() async throws -> Int64
     /// Consumes the interaction log in order from the durable trigger position: up to `limit`

@@ -63,6 +63,12 @@ extension PostgresStore {
         try await deliveryLog(column: "rule_id", id: ruleId, state: state, limit: limit, afterId: afterId)
     }
 
+    public func ruleDeliveryCounts(id: Int64) async throws -> [DeliveryState: Int] {
+        try await read { db in
+            StoreRows.stateCounts(try await db.query("SELECT state, count(*) AS n FROM deliveries WHERE rule_id = $1 GROUP BY state", [.int(id)]))
+        }
+    }
+
     public func rulesGeneration() async throws -> Int64 {
         try await read { db in
             try await db.query("SELECT value FROM kefu_state WHERE key = 'rules_generation'").first?.int64("value") ?? 0

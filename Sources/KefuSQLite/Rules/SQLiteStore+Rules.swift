@@ -73,6 +73,12 @@ extension SQLiteStore {
         }
     }
 
+    public func ruleDeliveryCounts(id: Int64) async throws -> [DeliveryState: Int] {
+        try await read { db in
+            StoreRows.stateCounts(try await db.query("SELECT state, count(*) AS n FROM deliveries WHERE rule_id = ? GROUP BY state", [.millis(id)]))
+        }
+    }
+
     public func rulesGeneration() async throws -> Int64 {
         try await read { db in
             try await db.query("SELECT value FROM kefu_state WHERE key = 'rules_generation'", []).first?.int64("value") ?? 0

@@ -59,6 +59,13 @@ public enum StoreRows {
                        sentAt: row.optionalInt64("sent_at"), test: row.int("test") == 1)
     }
 
+    /// Counts by state from `(state, n)` rows.
+    public static func stateCounts(_ rows: [some StoreRow]) -> [DeliveryState: Int] {
+        var counts: [DeliveryState: Int] = [:]
+        for row in rows { if let state = DeliveryState(rawValue: row.string("state")) { counts[state] = row.int("n") } }
+        return counts
+    }
+
     /// A task's stats from `(state, n)` rows and `(errcode, n)` rows.
     public static func taskStats(states: [some StoreRow], errors: [some StoreRow]) -> TaskStats {
         var stats = TaskStats()

@@ -31,6 +31,17 @@ struct SimulatorControlRoutes {
             await wechat.addAccount(account)
             return SimJSON.response(.created, ["appid": account.appid])
         }
+        router.post("/sim/followers") { request, _ -> Response in
+            struct SeedRequest: Decodable { var appid: String; var prefix: String; var count: Int; var kind: String? }
+            guard let seed = try? JSONDecoder().decode(SeedRequest.self, from: Data(try await SimJSON.body(request))),
+                  (1...10_000_000).contains(seed.count), !seed.prefix.isEmpty,
+                  let kind = InteractionKind(rawValue: seed.kind ?? "message") else {
+                return SimJSON.error(.unprocessableContent, "expected {appid, prefix, count (1–10000000), kind? (message, subscribe, scan, click)}")
+            }
+            guard await wechat.account(seed.appid) != nil else { return SimJSON.error(.notFound, "no account \(seed.appid)") }
+            await wechat.seedFollowers(appid: seed.appid, prefix: seed.prefix, count: seed.count, kind: kind)
+            return try SimJSON.encoded(["seeded": seed.count])
+        }
         router.post("/sim/push") { request, _ -> Response in
             struct PushRequest: Decodable {
                 var appid: String

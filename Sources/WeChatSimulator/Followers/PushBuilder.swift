@@ -4,7 +4,7 @@ import WeChatProtocol
 
 /// Writes the XML WeChat pushes for a follower action, and signs (and encrypts) it the way
 /// WeChat does for the account's mode.
-enum PushBuilder {
+public enum PushBuilder {
     /// What kefu-side kind an action is, by WeChat's rules (for the simulator's own ledger).
     static func kind(of action: FollowerActionKind) -> InteractionKind {
         switch action {
@@ -37,7 +37,7 @@ enum PushBuilder {
         "<![CDATA[" + text.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") + "]]>"
     }
 
-    static func xml(_ action: FollowerAction, account: SimulatedAccount, createTime: Int64, msgId: Int64) -> String {
+    public static func xml(_ action: FollowerAction, account: SimulatedAccount, createTime: Int64, msgId: Int64) -> String {
         var fields = "<ToUserName>\(cdata(account.originalId))</ToUserName>"
             + "<FromUserName>\(cdata(action.openid))</FromUserName>"
             + "<CreateTime>\(createTime)</CreateTime>"
@@ -84,7 +84,7 @@ enum PushBuilder {
     }
 
     /// The query string and body WeChat would send for this XML, in the account's mode.
-    static func signed(xml: String, account: SimulatedAccount, timestamp: Int64, nonce: String) -> (query: String, body: String) {
+    public static func signed(xml: String, account: SimulatedAccount, timestamp: Int64, nonce: String) -> (query: String, body: String) {
         let signature = CallbackSignature.sign([account.token, "\(timestamp)", nonce])
         var query = "signature=\(signature)&timestamp=\(timestamp)&nonce=\(nonce)"
         guard account.mode != .plain, let key = account.encodingAESKey, let crypto = try? MessageCrypto(encodingAESKey: key) else {

@@ -87,6 +87,15 @@ public actor SimulatedWeChat {
         return (createTime, nextMsgId, index)
     }
 
+    /// Followers who interacted before the simulation began (e.g. a benchmark's million): their
+    /// actions are applied to the simulator's ledger at `now` without being pushed or logged.
+    public func seedFollowers(appid: String, prefix: String, count: Int, kind: InteractionKind) {
+        let at = clock.nowMillis() / 1000 * 1000
+        var ledger = ledgers[appid] ?? SimulatedLedger(policy: configuration.policy)
+        for index in 0..<count { ledger.apply(openid: "\(prefix)\(index)", kind: kind, at: at) }
+        ledgers[appid] = ledger
+    }
+
     /// Followers whose window is open now by the simulator's own rules, closing soonest first.
     func audience(appid: String) -> [SimulatedLedger.OpenWindow] {
         ledgers[appid]?.audience(now: clock.nowMillis()) ?? []

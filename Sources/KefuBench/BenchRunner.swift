@@ -1,0 +1,317 @@
+import AsyncHTTPClient
+import Foundation
+import KefuApp
+import KefuCore
+import KefuStore
+import KefuTestSupport
+import KefuWorkers
+import Logging
+import WeChatSimulator
+
+/// `kefu bench`: ingestion, fan-out and delayed timeliness measured in one run, on each store
+/// backend, each figure beside a baseline measured in the same run on the same machine — the raw
+/// HTTP server for ingestion, the simulator's own capacity for sending. Every component is a real
+/// OS process of this binary (serve, worker, simulator, the raw echo server); the bench process
+/// only generates load, seeds stores and reads results.
+public struct BenchRunner: Sendable {
+    public struct Configuration: Sendable {
+        public var followers = 1_000_000
+        public var pushes = 20_000
+        public var rounds = 3
+        public var concurrency = 64
+        public var delayed = 100_000
+        public var delaySeconds = 60
+        public var sendSeconds = 20
+        public var backends: [StoreBackend] = StoreBackend.allCases
+        public var jsonPath = "bench.json"
+        public init() {}
+    }
+
+    let configuration: Configuration
+    let say: @Sendable (String) -> Void
+    let adminToken = "bench-admin-token-0123456789"
+
+    public init(configuration: Configuration, say: @escaping @Sendable (String) -> Void) {
+        self.configuration = configuration
+        self.say = say
+    }
+
+    public func run() async throws -> BenchReport {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        setenv("KEFU_BINARY", executable, 1)
+        let directory = try TemporaryDirectory(prefix: "kefu-bench")
+        defer { directory.remove() }
+        let echo = try KefuProcess(arguments: ["bench-echo", "--port", "0"], directory: directory.path, logName: "echo")
+        try await echo.waitUntilListening()
+        let client = LoadGenerator.makeClient(concurrency: configuration.concurrency)
+        var report = BenchReport(machine: Self.machine(), binary: executable, configuration: .init(configuration))
+        do {
+            for backend in configuration.backends {
+                say("== \(backend) ==")
+                let url = try await backend.freshURL(in: directory)
+                var result = BackendReport(backend: backend.rawValue)
+                result.ingestion = try await ingestion(url: url, echo: echo, client: client, directory: directory)
+                result.fanOut = try await fanOut(url: url, directory: directory)
+                result.delayed = try await delayed(url: url, directory: directory)
+                report.backends.append(result)
+            }
+        } catch {
+            try? await echo.stop()
+            try? await client.shutdown()
+            throw error
+        }
+        try? await echo.stop()
+        try await client.shutdown()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(report).write(to: URL(fileURLWithPath: configuration.jsonPath))
+        return report
+    }
+
+    // MARK: Ingestion
+
+    func ingestion(url: String, echo: KefuProcess, client: HTTPClient, directory: TemporaryDirectory) async throws -> [String: IngestionReport] {
+        let serve = try KefuProcess(arguments: ["serve", "--port", "0", "--workers", "0", "--database", url, "--log-level", "warning"],
+                                    environment: ["KEFU_ADMIN_TOKEN": adminToken], directory: directory.path, logName: "serve")
+        try await serve.waitUntilListening()
+        let generator = LoadGenerator(client: client, concurrency: configuration.concurrency)
+        var reports: [String: IngestionReport] = [:]
+        for (mode, account) in [(CallbackMode.plain, TestAccounts.plain(71)), (CallbackMode.safe, TestAccounts.aes(72))] {
+            try await createAccount(account, on: serve)
+            var raw: [LoadGenerator.Result] = [], kefu: [LoadGenerator.Result] = []
+            _ = await generator.run(pushes(account, mode: mode, base: serve.baseURL, round: 99, count: 500))  // warm-up
+            for round in 0..<configuration.rounds {
+                raw.append(await generator.run(pushes(account, mode: mode, base: echo.baseURL, round: round, count: configuration.pushes)))
+                kefu.append(await generator.run(pushes(account, mode: mode, base: serve.baseURL, round: round, count: configuration.pushes)))
+            }
+            let report = IngestionReport(raw: Self.median(raw), kefu: Self.median(kefu))
+            say(String(format: "ingestion %@: kefu %.0f/s (p50 %.1f ms, p99 %.1f ms) vs raw %.0f/s: ratio %.2f",
+                       mode.rawValue, report.kefu.perSecond, report.kefu.p50Millis, report.kefu.p99Millis, report.raw.perSecond, report.ratio))
+            reports[mode.rawValue] = report
+        }
+        try await serve.stop()
+        return reports
+    }
+
+    /// Signed pushes of text messages from distinct followers, each with its own MsgId.
+    func pushes(_ account: Account, mode: CallbackMode, base: String, round: Int, count: Int) -> [LoadGenerator.Request] {
+        let simulated = TestAccounts.simulated(account, mode: mode, callbackURL: nil)
+        let now = SystemWallClock().nowMillis() / 1000
+        return (0..<count).map { index in
+            let action = FollowerAction(openid: "oBench\(round)_\(index)", kind: .text, content: "你好 \(index)")
+            let xml = PushBuilder.xml(action, account: simulated, createTime: now, msgId: Int64(round * 10_000_000 + index + 1))
+            let signed = PushBuilder.signed(xml: xml, account: simulated, timestamp: now, nonce: "\(100_000 + index)")
+            return .init(url: "\(base)/wechat/\(account.appid)?\(signed.query)", body: signed.body)
+        }
+    }
+
+    // MARK: Fan-out
+
+    func fanOut(url: String, directory: TemporaryDirectory) async throws -> FanOutReport {
+        let store = try await KefuAppStore.open(url)
+        let simulator = try KefuProcess(arguments: ["simulator", "--port", "0", "--log-level", "warning"], directory: directory.path, logName: "simulator-fan")
+        try await simulator.waitUntilListening()
+        var account = TestAccounts.plain(73)
+        account.sendRate = 10_000
+        account.dailyBudget = 100_000_000
+        try await store.createAccount(account)
+        try await simulatorAccount(account, simulator: simulator, followers: [("oFan", configuration.followers), ("oCap", 200_000)])
+
+        let seedStart = ContinuousClock.now
+        try await seed(store, appid: account.appid, prefix: "oFan", count: configuration.followers)
+        let seedSeconds = Self.seconds(since: seedStart)
+        say(String(format: "fan-out: %d followers seeded in %.1f s", configuration.followers, seedSeconds))
+
+        let now = SystemWallClock().nowMillis()
+        let task = try await store.createTask(BroadcastTask(appid: account.appid, name: "bench", sendAt: now,
+                                                            message: .text(content: "双十一 专享"), createdAt: now, updatedAt: now))
+        let snapshotStart = ContinuousClock.now
+        let started = try await store.startDueTasks(now: SystemWallClock().nowMillis())
+        let snapshotSeconds = Self.seconds(since: snapshotStart)
+        let queued = started.first { $0.0 == task }?.1 ?? 0
+        say(String(format: "fan-out: snapshot of %d deliveries in %.2f s", queued, snapshotSeconds))
+
+        // The simulator's capacity, with the client kefu's sender uses, at its concurrency.
+        let capacity = try await simulatorCapacity(account, simulator: simulator)
+        say(String(format: "fan-out: simulator capacity %.0f sends/s", capacity))
+
+        let worker = try KefuProcess(arguments: ["worker", "--database", url, "--wechat-api", simulator.baseURL, "--log-level", "warning"],
+                                     directory: directory.path, logName: "worker-fan")
+        var firstSent: (ContinuousClock.Instant, Int)?
+        var last: (ContinuousClock.Instant, Int) = (.now, 0)
+        var peakMiB = 0.0
+        let deadline = ContinuousClock.now + .seconds(configuration.sendSeconds + 60)
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(250))
+            peakMiB = max(peakMiB, Self.peakResidentMiB(worker.process.processIdentifier))
+            let sent = try await store.taskStats(id: task).sent
+            last = (.now, sent)
+            if firstSent == nil, sent > 0 { firstSent = last }
+            if let firstSent, ContinuousClock.now - firstSent.0 >= .seconds(configuration.sendSeconds) { break }
+            if sent >= queued { break }
+        }
+        try await worker.stop()
+        _ = try await store.cancelTask(id: task, now: SystemWallClock().nowMillis())
+        try await simulator.stop()
+        try await store.close()
+        let sendRate = firstSent.map { Double(last.1 - $0.1) / max(Self.seconds(between: $0.0, last.0), 0.001) } ?? 0
+        let report = FanOutReport(followers: configuration.followers, seedSeconds: seedSeconds, snapshotSeconds: snapshotSeconds,
+                                  queued: queued, simulatorCapacityPerSecond: capacity, sendPerSecond: sendRate,
+                                  sendRatio: capacity > 0 ? sendRate / capacity : 0, workerPeakResidentMiB: peakMiB)
+        say(String(format: "fan-out: kefu sent %.0f/s (ratio %.2f of the simulator's capacity); worker peak RSS %.0f MiB",
+                   sendRate, report.sendRatio, peakMiB))
+        return report
+    }
+
+    func seed(_ store: any KefuStore, appid: String, prefix: String, count: Int, at: Int64? = nil) async throws {
+        let batch = 2_000
+        var index = 0
+        while index < count {
+            let now = SystemWallClock().nowMillis()
+            let items = (index..<min(index + batch, count)).map { i in
+                Interaction(appid: appid, openid: "\(prefix)\(i)", kind: .message, detail: "text", at: at ?? now, dedupeKey: "m:\(prefix)\(i)")
+            }
+            _ = try await store.record(items, policy: .wechatDefault, now: now)
+            index += batch
+        }
+    }
+
+    func simulatorCapacity(_ account: Account, simulator: KefuProcess) async throws -> Double {
+        let client = WeChatAPI.makeHTTPClient(connections: 32)
+        let api = WeChatAPI(baseURL: simulator.baseURL, client: client)
+        let token: String
+        switch try await api.stableToken(appid: account.appid, secret: account.appSecret, forceRefresh: false) {
+        case .success(let (value, _)): token = value
+        case .failure(let error):
+            try await client.shutdown()
+            throw BenchError(message: "simulator refused a token: \(error)")
+        }
+        let count = 20_000
+        let start = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            var next = 0
+            func add() {
+                let body = Array(CustomMessage.text(content: "双十一 专享").sendBody(to: "oCap\(next)"))
+                next += 1
+                group.addTask { _ = try? await api.customSend(accessToken: token, body: body) }
+            }
+            for _ in 0..<32 { add() }
+            while await group.next() != nil { if next < count { add() } }
+        }
+        let seconds = Self.seconds(since: start)
+        try await client.shutdown()
+        return Double(count) / seconds
+    }
+
+    // MARK: Delayed timeliness
+
+    func delayed(url: String, directory: TemporaryDirectory) async throws -> DelayedReport {
+        let store = try await KefuAppStore.open(url)
+        let simulator = try KefuProcess(arguments: ["simulator", "--port", "0", "--log-level", "warning"], directory: directory.path, logName: "simulator-delayed")
+        try await simulator.waitUntilListening()
+        var account = TestAccounts.plain(74)
+        account.sendRate = 10_000
+        account.dailyBudget = 100_000_000
+        try await store.createAccount(account)
+        try await simulatorAccount(account, simulator: simulator, followers: [("oDue", configuration.delayed)])
+        let created = SystemWallClock().nowMillis()
+        let rule = try await store.createRule(DelayedRule(
+            appid: account.appid, name: "bench", trigger: .init(kind: .message), delaySeconds: configuration.delaySeconds,
+            message: .text(content: "欢迎回来"), createdAt: created, updatedAt: created))
+        let worker = try KefuProcess(arguments: ["worker", "--database", url, "--wechat-api", simulator.baseURL, "--log-level", "warning"],
+                                     directory: directory.path, logName: "worker-delayed")
+        // Every interaction at the same second, so every delivery falls due in the same second.
+        let at = SystemWallClock().nowMillis() / 1000 * 1000 + 1000
+        try await seed(store, appid: account.appid, prefix: "oDue", count: configuration.delayed, at: at)
+        let due = at + Int64(configuration.delaySeconds) * 1000
+        var enqueuedAt: Int64?
+        var promoted: [(Int64, Int)] = []  // (ms after due, deliveries promoted by then)
+        let deadline = ContinuousClock.now + .seconds(configuration.delaySeconds + 600)
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            let counts = try await store.ruleDeliveryCounts(id: rule)
+            let total = counts.values.reduce(0, +)
+            let now = SystemWallClock().nowMillis()
+            if enqueuedAt == nil, total >= configuration.delayed { enqueuedAt = now }
+            if now >= due { promoted.append((now - due, total - (counts[.waiting] ?? 0))) }
+            let finished = (counts[.sent] ?? 0) + (counts[.skipped] ?? 0) + (counts[.failed] ?? 0)
+            if finished >= configuration.delayed { break }
+        }
+        try await worker.stop()
+        try await simulator.stop()
+        defer { Task { try? await store.close() } }
+        var lateness: [Double] = []
+        var after: Int64?
+        while true {
+            let page = try await store.ruleDeliveries(ruleId: rule, state: .sent, limit: 5_000, afterId: after)
+            for delivery in page { if let sent = delivery.sentAt { lateness.append(Double(sent - delivery.dueAt)) } }
+            guard let last = page.last, page.count == 5_000 else { break }
+            after = last.id
+        }
+        lateness.sort()
+        func promotion(_ share: Double) -> Double {
+            let wanted = Int((share * Double(configuration.delayed)).rounded(.up))
+            return Double(promoted.first { $0.1 >= wanted }?.0 ?? -1)
+        }
+        let report = DelayedReport(
+            deliveries: configuration.delayed, sent: lateness.count,
+            enqueuedBeforeDueSeconds: enqueuedAt.map { Double(due - $0) / 1000 },
+            promotionP50Millis: promotion(0.5), promotionP99Millis: promotion(0.99),
+            sendLatenessP50Millis: LoadGenerator.percentile(lateness, 0.5), sendLatenessP99Millis: LoadGenerator.percentile(lateness, 0.99))
+        say(String(format: "delayed: %d due in one second; in the send queue p50 %.0f ms, p99 %.0f ms after due; sent p50 %.0f ms, p99 %.0f ms after due",
+                   configuration.delayed, report.promotionP50Millis, report.promotionP99Millis,
+                   report.sendLatenessP50Millis, report.sendLatenessP99Millis))
+        return report
+    }
+
+    // MARK: Helpers
+
+    func createAccount(_ account: Account, on serve: KefuProcess) async throws {
+        var body: [String: Any] = ["appid": account.appid, "app_secret": account.appSecret, "token": account.token]
+        if let key = account.encodingAESKey { body["encoding_aes_key"] = key }
+        let reply = try await TestHTTP.post("\(serve.baseURL)/api/v1/accounts", TestHTTP.json(body),
+                                            headers: [("Authorization", "Bearer \(adminToken)")])
+        guard reply.status == 201 else { throw BenchError(message: "account not created: \(reply.body)") }
+    }
+
+    func simulatorAccount(_ account: Account, simulator: KefuProcess, followers: [(String, Int)]) async throws {
+        let added = try await TestHTTP.post("\(simulator.baseURL)/sim/accounts", TestHTTP.json([
+            "appid": account.appid, "secret": account.appSecret, "token": account.token, "daily_quota": 100_000_000,
+        ] as [String: Any]))
+        guard added.status == 201 else { throw BenchError(message: "simulator account not created: \(added.body)") }
+        for (prefix, count) in followers {
+            let seeded = try await TestHTTP.post("\(simulator.baseURL)/sim/followers",
+                                                 TestHTTP.json(["appid": account.appid, "prefix": prefix, "count": count] as [String: Any]))
+            guard seeded.status == 200 else { throw BenchError(message: "simulator followers not seeded: \(seeded.body)") }
+        }
+    }
+
+    static func median(_ results: [LoadGenerator.Result]) -> LoadGenerator.Result {
+        results.sorted { $0.perSecond < $1.perSecond }[results.count / 2]
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double { seconds(between: start, .now) }
+    static func seconds(between start: ContinuousClock.Instant, _ end: ContinuousClock.Instant) -> Double {
+        LoadGenerator.millis(end - start) / 1000
+    }
+
+    /// The process's peak resident set (VmHWM), in MiB.
+    static func peakResidentMiB(_ pid: Int32) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kib / 1024
+    }
+
+    static func machine() -> String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        let memory = ProcessInfo.processInfo.physicalMemory / (1 << 30)
+        return "\(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)), \(memory) GiB"
+    }
+}
+
+public struct BenchError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

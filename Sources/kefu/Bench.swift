@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import KefuBench
+import KefuCore
+import KefuTestSupport
+import Logging
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure ingestion, fan-out and delayed timeliness on each store, against baselines measured in the same run.",
+        discussion: """
+            Starts real processes of this binary (serve, worker, simulator, a raw Hummingbird echo server) on fresh \
+            stores: a SQLite file, and a database in a throwaway PostgreSQL cluster (installed packages needed). \
+            Prints a table and writes JSON. Build with -c release for figures worth quoting.
+            """)
+
+    @Option(help: "Followers in the fan-out audience (default 1000000).")
+    var followers = 1_000_000
+    @Option(help: "Signed pushes per ingestion round (default 20000).")
+    var pushes = 20_000
+    @Option(help: "Ingestion rounds; the median is reported (default 3).")
+    var rounds = 3
+    @Option(help: "Requests in flight from the load generator (default 64).")
+    var concurrency = 64
+    @Option(help: "Delayed deliveries due in the same second (default 100000).")
+    var delayed = 100_000
+    @Option(help: "Delay of the benchmark's rule in seconds; every delivery must be queued before it (default 60).")
+    var delaySeconds = 60
+    @Option(help: "Seconds of sending measured against the simulator (default 20).")
+    var sendSeconds = 20
+    @Option(help: "Backends, comma-separated: sqlite, postgres (default both).")
+    var backends = "sqlite,postgres"
+    @Option(help: "Where to write the JSON report (default bench.json).")
+    var json = "bench.json"
+
+    func run() async throws {
+        var configuration = BenchRunner.Configuration()
+        func check(_ value: Int, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
+            guard range.contains(value) else {
+                throw CommandFailure(KefuError(.badConfiguration, "--\(name): must be between \(range.lowerBound) and \(range.upperBound)"))
+            }
+            return value
+        }
+        configuration.followers = try check(followers, "followers", 1...50_000_000)
+        configuration.pushes = try check(pushes, "pushes", 1...10_000_000)
+        configuration.rounds = try check(rounds, "rounds", 1...99)
+        configuration.concurrency = try check(concurrency, "concurrency", 1...1024)
+        configuration.delayed = try check(delayed, "delayed", 1...10_000_000)
+        configuration.delaySeconds = try check(delaySeconds, "delay-seconds", 1...3600)
+        configuration.sendSeconds = try check(sendSeconds, "send-seconds", 1...3600)
+        configuration.jsonPath = json
+        configuration.backends = try backends.split(separator: ",").map { name in
+            guard let backend = StoreBackend(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw CommandFailure(KefuError(.badConfiguration, "--backends: \(name) is not sqlite or postgres"))
+            }
+            return backend
+        }
+        do {
+            let report = try await BenchRunner(configuration: configuration, say: { say($0) }).run()
+            say("\nkefu bench on \(report.machine)\n\n\(report.table)\n\nJSON: \(json)")
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
+}
+
+/// The raw baseline for ingestion: a trivial Hummingbird handler answering `success`, run as its
+/// own process like `kefu serve`, so the load generator meets the same process layout.
+struct BenchEcho: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench-echo", abstract: "The benchmark's raw HTTP baseline.",
+                                                    shouldDisplay: false)
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port = 0
+
+    func run() async throws {
+        var logger = Logger(label: "bench-echo")
+        logger.logLevel = .warning
+        let router = Router()
+        router.post("/wechat/:appid") { request, _ -> String in
+            _ = try await request.body.collect(upTo: 1 << 16)
+            return "success"
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                              onServerRunning: { channel in say("bench echo listening on http://127.0.0.1:\(channel.localAddress?.port ?? 0)") },
+                              logger: logger)
+        try await app.runService()
+    }
+}

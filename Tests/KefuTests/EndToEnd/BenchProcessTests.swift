@@ -1,0 +1,42 @@
+import Foundation
+import KefuTestSupport
+import Testing
+
+extension EndToEnd {
+/// `kefu bench` is part of the product: at a small size it runs every phase on both stores and
+/// writes a complete report. (Its figures are not asserted: speed is measured, not tested.)
+@Suite("The benchmark program", .serialized)
+struct BenchProcessTests {
+    @Test("kefu bench at a small size runs ingestion, fan-out and delayed phases on both backends and writes the JSON report")
+    func smallRun() async throws {
+        let directory = try TemporaryDirectory(prefix: "kefu-bench-test")
+        defer { directory.remove() }
+        let json = directory.file("bench.json")
+        let bench = try KefuProcess(
+            arguments: ["bench", "--followers", "3000", "--pushes", "300", "--rounds", "1", "--delayed", "300",
+                        "--delay-seconds", "5", "--send-seconds", "2", "--json", json],
+            directory: directory.path, logName: "bench")
+        try await eventually("the benchmark to finish", timeout: .seconds(300), poll: .milliseconds(200)) { !bench.process.isRunning }
+        #expect(bench.process.terminationStatus == 0, "\(bench.output.suffix(3000))")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any] ?? [:]
+        let backends = report["backends"] as? [[String: Any]] ?? []
+        #expect(backends.map { $0["backend"] as? String } == ["sqlite", "postgres"])
+        for backend in backends {
+            let ingestion = backend["ingestion"] as? [String: [String: Any]] ?? [:]
+            #expect(Set(ingestion.keys) == ["plain", "safe"])
+            for (_, mode) in ingestion {
+                let kefu = mode["kefu"] as? [String: Any] ?? [:]
+                #expect(kefu["failures"] as? Int == 0, "every push acknowledged")
+                #expect((mode["ratio"] as? Double ?? 0) > 0)
+            }
+            let fanOut = backend["fanOut"] as? [String: Any] ?? [:]
+            #expect(fanOut["queued"] as? Int == 3000, "the whole audience snapshotted")
+            #expect((fanOut["sendPerSecond"] as? Double ?? 0) > 0)
+            #expect((fanOut["workerPeakResidentMiB"] as? Double ?? 0) > 0)
+            let delayed = backend["delayed"] as? [String: Any] ?? [:]
+            #expect(delayed["sent"] as? Int == 300, "every delayed delivery sent")
+        }
+        #expect(bench.output.contains("| measure | target | sqlite | postgres |"))
+    }
+}
+}
