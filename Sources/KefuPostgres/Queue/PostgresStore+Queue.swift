@@ -43,23 +43,10 @@ extension PostgresStore {
                         ORDER BY d.window_closes_at LIMIT $3
                         FOR UPDATE OF d SKIP LOCKED
                         """, [.text(appid), .int(now), .int(take * 2)])
-                    for row in candidates where taken < take {
-                        let openid = row.string("openid")
-                        switch try await Self.reserveGrant(db, appid: appid, openid: openid, reserve: account.int("reserve"), now: now) {
-                        case .skip(let reason):
-                            try await db.execute("UPDATE deliveries SET state = 'skipped', reason = $1 WHERE id = $2",
-                                                 [.text(reason), .int(row.int64("id"))])
-                        case .reserved(let grantKind):
-                            try await db.execute(
-                                "UPDATE deliveries SET state = 'sending', lease_owner = $1, lease_expires_at = $2, grant_kind = $3 WHERE id = $4",
-                                [.text(owner), .int(now + leaseMillis), .optional(grantKind), .int(row.int64("id"))])
-                            claimed.append(ClaimedDelivery(id: row.int64("id"), appid: appid, openid: openid,
-                                                           message: row.string("message"), attempts: row.int("attempts"),
-                                                           grantKind: grantKind, dueAt: row.int64("due_at"),
-                                                           delayed: row.optionalInt64("rule_id") != nil))
-                            taken += 1
-                        }
-                    }
+                    let reserved = try await Self.reserve(db, candidates: candidates, appid: appid, reserve: account.int("reserve"),
+                                                          take: take, owner: owner, now: now, leaseMillis: leaseMillis)
+                    claimed += reserved
+                    taken = reserved.count
                 }
                 // refilled_at never moves back: an interval is never credited twice.
                 try await db.execute("UPDATE send_buckets SET tokens = $2, refilled_at = greatest(refilled_at, $3) WHERE appid = $1",
@@ -107,30 +94,83 @@ extension PostgresStore {
         }
     }
 
-    enum Reservation { case reserved(String?), skip(String) }
-
-    /// Re-checks the ledger just before a send and reserves one unit of the soonest-closing
-    /// usable grant (the follower's row locked first, then the grants).
-    static func reserveGrant(_ db: PGSession, appid: String, openid: String, reserve: Int, now: Int64) async throws -> Reservation {
-        guard let follower = try await db.query("SELECT subscribed FROM followers WHERE appid = $1 AND openid = $2 FOR UPDATE",
-                                                [.text(appid), .text(openid)]).first
-        else { return .skip(DeliveryReason.windowClosed) }
-        if follower.int("subscribed") == 0 { return .skip(DeliveryReason.unsubscribed) }
-        let grants = try await db.query(
-            "SELECT kind, remaining FROM grants WHERE appid = $1 AND openid = $2 AND closes_at > $3 ORDER BY closes_at FOR UPDATE",
-            [.text(appid), .text(openid), .int(now)])
-        guard !grants.isEmpty else { return .skip(DeliveryReason.windowClosed) }
-        let unlimited = grants.contains { $0.optionalInt("remaining") == nil }
-        let total = grants.reduce(0) { $0 + ($1.optionalInt("remaining") ?? 0) }
-        guard unlimited || total > reserve else { return .skip(DeliveryReason.quotaUsed) }
-        guard let chosen = grants.first(where: { ($0.optionalInt("remaining") ?? 1) > 0 }) else { return .skip(DeliveryReason.quotaUsed) }
-        let kind = chosen.string("kind")
-        if chosen.optionalInt("remaining") != nil {
-            try await db.execute("UPDATE grants SET remaining = remaining - 1 WHERE appid = $1 AND openid = $2 AND kind = $3",
-                                 [.text(appid), .text(openid), .text(kind)])
-            if chosen.int("remaining") == 1 { try await recomputeWindow(db, appid: appid, openid: openid, now: now) }
+    /// Re-checks the ledger for a batch of candidates in a constant number of statements: the
+    /// followers' rows locked first (in key order, as recording locks them), then their grants;
+    /// each candidate decided in order (`GrantReservation`), units reserved in memory so two
+    /// deliveries to one follower see each other; then one statement each for the grant units,
+    /// the windows that closed, the skipped and the claimed deliveries.
+    static func reserve(_ db: PGSession, candidates: [PGRow], appid: String, reserve: Int, take: Int,
+                        owner: String, now: Int64, leaseMillis: Int64) async throws -> [ClaimedDelivery] {
+        guard !candidates.isEmpty else { return [] }
+        let openids = Array(Set(candidates.map { $0.string("openid") })).sorted()
+        var subscribed: [String: Bool] = [:]
+        for row in try await db.query(
+            "SELECT openid, subscribed FROM followers WHERE appid = $1 AND openid = ANY($2) ORDER BY openid FOR UPDATE",
+            [.text(appid), .texts(openids)]) {
+            subscribed[row.string("openid")] = row.int("subscribed") == 1
         }
-        return .reserved(kind)
+        var grants: [String: [GrantReservation.Grant]] = [:]
+        for row in try await db.query(
+            """
+            SELECT openid, kind, remaining FROM grants WHERE appid = $1 AND openid = ANY($2) AND closes_at > $3
+            ORDER BY openid, closes_at, kind FOR UPDATE
+            """, [.text(appid), .texts(openids), .int(now)]) {
+            grants[row.string("openid"), default: []].append(.init(kind: row.string("kind"), remaining: row.optionalInt("remaining")))
+        }
+        var claimed: [ClaimedDelivery] = []
+        var skipped: [(Int64, String)] = []
+        var used: [String: Int] = [:]  // "openid\0kind" → units
+        var closed = Set<String>()
+        for row in candidates where claimed.count < take {
+            let openid = row.string("openid")
+            switch GrantReservation.decide(subscribed: subscribed[openid], grants: grants[openid] ?? [], reserve: reserve) {
+            case .skip(let reason):
+                skipped.append((row.int64("id"), reason))
+            case .reserved(let kind, let limited):
+                if limited, let index = grants[openid]?.firstIndex(where: { $0.kind == kind }) {
+                    grants[openid]![index].remaining! -= 1
+                    used["\(openid)\u{0}\(kind)", default: 0] += 1
+                    if grants[openid]![index].remaining == 0 { closed.insert(openid) }
+                }
+                claimed.append(ClaimedDelivery(id: row.int64("id"), appid: appid, openid: openid, message: row.string("message"),
+                                               attempts: row.int("attempts"), grantKind: kind, dueAt: row.int64("due_at"),
+                                               delayed: row.optionalInt64("rule_id") != nil))
+            }
+        }
+        if !used.isEmpty {
+            let keys = used.keys.sorted()
+            try await db.execute(
+                """
+                UPDATE grants g SET remaining = g.remaining - v.n
+                FROM (SELECT unnest($2::text[]) AS openid, unnest($3::text[]) AS kind, unnest($4::bigint[]) AS n) v
+                WHERE g.appid = $1 AND g.openid = v.openid AND g.kind = v.kind
+                """, [.text(appid), .texts(keys.map { String($0.split(separator: "\u{0}")[0]) }),
+                      .texts(keys.map { String($0.split(separator: "\u{0}")[1]) }), .ints(keys.map { Int64(used[$0]!) })])
+        }
+        if !closed.isEmpty {
+            try await db.execute(
+                """
+                UPDATE followers f SET window_closes_at = (
+                    SELECT max(g.closes_at) FROM grants g WHERE g.appid = f.appid AND g.openid = f.openid
+                      AND g.closes_at > $3 AND (g.remaining IS NULL OR g.remaining > 0))
+                WHERE f.appid = $1 AND f.openid = ANY($2)
+                """, [.text(appid), .texts(closed.sorted()), .int(now)])
+        }
+        if !skipped.isEmpty {
+            try await db.execute(
+                """
+                UPDATE deliveries d SET state = 'skipped', reason = v.reason
+                FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::text[]) AS reason) v WHERE d.id = v.id
+                """, [.ints(skipped.map(\.0)), .texts(skipped.map(\.1))])
+        }
+        if !claimed.isEmpty {
+            try await db.execute(
+                """
+                UPDATE deliveries d SET state = 'sending', lease_owner = $1, lease_expires_at = $2, grant_kind = v.kind
+                FROM (SELECT unnest($3::bigint[]) AS id, unnest($4::text[]) AS kind) v WHERE d.id = v.id
+                """, [.text(owner), .int(now + leaseMillis), .ints(claimed.map(\.id)), .texts(claimed.map { $0.grantKind ?? "" })])
+        }
+        return claimed
     }
 
     static func recomputeWindow(_ db: PGSession, appid: String, openid: String, now: Int64) async throws {
@@ -166,19 +206,24 @@ extension PostgresStore {
         guard !results.isEmpty else { return }
         try await write { db in
             var requeued = false
+            // Sends that went out, in one statement. The truth wins even if the lease was lost
+            // meanwhile: it was sent.
+            let sent = results.filter { if case .sent = $0.outcome { true } else { false } }
+            if !sent.isEmpty {
+                try await db.execute(
+                    """
+                    UPDATE deliveries d SET state = 'sent', sent_at = v.at, errcode = 0, reason = NULL, attempts = d.attempts + 1,
+                        lease_owner = NULL, lease_expires_at = NULL
+                    FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS at) v
+                    WHERE d.id = v.id AND d.state IN ('sending', 'pending', 'skipped')
+                    """, [.ints(sent.map(\.delivery.id)), .ints(sent.map(\.at))])
+            }
             for result in results.sorted(by: { ($0.delivery.appid, $0.delivery.openid) < ($1.delivery.appid, $1.delivery.openid) }) {
                 let delivery = result.delivery
                 let id = PGValue.int(delivery.id)
                 let changed: Int
                 switch result.outcome {
                 case .sent:
-                    // The truth wins even if the lease was lost meanwhile: it was sent.
-                    try await db.execute(
-                        """
-                        UPDATE deliveries SET state = 'sent', sent_at = $1, errcode = 0, reason = NULL, attempts = attempts + 1,
-                            lease_owner = NULL, lease_expires_at = NULL
-                        WHERE id = $2 AND state IN ('sending', 'pending', 'skipped')
-                        """, [.int(result.at), id])
                     continue
                 case .skipped(let reason, let errcode), .failed(let reason, let errcode):
                     let state = if case .failed = result.outcome { "failed" } else { "skipped" }

@@ -124,6 +124,11 @@ extension PostgresStore {
             }
             if let count { started.append((id, count)) }
         }
+        // A large snapshot changes the queue's shape at once; refresh the planner's statistics
+        // now rather than when autovacuum gets to it, so claims keep their index plans.
+        if started.reduce(0, { $0 + $1.1 }) >= 100_000 {
+            _ = try? await write { db in try await db.execute("ANALYZE deliveries") }
+        }
         return started
     }
 

@@ -85,22 +85,21 @@ extension SQLiteStore {
         guard let follower = try await db.query("SELECT subscribed FROM followers WHERE appid = ? AND openid = ?",
                                                 [.text(appid), .text(openid)]).first
         else { return .skip(DeliveryReason.windowClosed) }
-        if follower.int("subscribed") == 0 { return .skip(DeliveryReason.unsubscribed) }
         let grants = try await db.query(
-            "SELECT kind, remaining FROM grants WHERE appid = ? AND openid = ? AND closes_at > ? ORDER BY closes_at",
-            [.text(appid), .text(openid), .millis(now)])
-        guard !grants.isEmpty else { return .skip(DeliveryReason.windowClosed) }
-        let unlimited = grants.contains { $0.optionalInt("remaining") == nil }
-        let total = grants.reduce(0) { $0 + ($1.optionalInt("remaining") ?? 0) }
-        guard unlimited || total > reserve else { return .skip(DeliveryReason.quotaUsed) }
-        guard let chosen = grants.first(where: { ($0.optionalInt("remaining") ?? 1) > 0 }) else { return .skip(DeliveryReason.quotaUsed) }
-        let kind = chosen.string("kind")
-        if chosen.optionalInt("remaining") != nil {
-            _ = try await db.query("UPDATE grants SET remaining = remaining - 1 WHERE appid = ? AND openid = ? AND kind = ?",
-                                   [.text(appid), .text(openid), .text(kind)])
-            if chosen.int("remaining") == 1 { try await recomputeWindow(db, appid: appid, openid: openid, now: now) }
+            "SELECT kind, remaining FROM grants WHERE appid = ? AND openid = ? AND closes_at > ? ORDER BY closes_at, kind",
+            [.text(appid), .text(openid), .millis(now)]
+        ).map { GrantReservation.Grant(kind: $0.string("kind"), remaining: $0.optionalInt("remaining")) }
+        switch GrantReservation.decide(subscribed: follower.int("subscribed") == 1, grants: grants, reserve: reserve) {
+        case .skip(let reason):
+            return .skip(reason)
+        case .reserved(let kind, let limited):
+            if limited {
+                _ = try await db.query("UPDATE grants SET remaining = remaining - 1 WHERE appid = ? AND openid = ? AND kind = ?",
+                                       [.text(appid), .text(openid), .text(kind)])
+                if grants.first(where: { $0.kind == kind })?.remaining == 1 { try await recomputeWindow(db, appid: appid, openid: openid, now: now) }
+            }
+            return .reserved(kind)
         }
-        return .reserved(kind)
     }
 
     func recomputeWindow(_ db: SQLiteConnection, appid: String, openid: String, now: Int64) async throws {

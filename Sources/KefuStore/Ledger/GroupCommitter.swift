@@ -4,12 +4,18 @@ import Synchronization
 
 /// Group commit for callbacks: every interaction waiting while a transaction runs goes into the
 /// next one, and each caller is resumed only after the transaction holding its interaction has
-/// committed. One writer loop per process; it stops accepting on shutdown after draining.
+/// committed. `writers` transactions may run at once (one on SQLite, whose writes are serial
+/// anyway; several on PostgreSQL); it stops accepting on shutdown after draining.
 public final class GroupCommitter: Sendable {
     public struct Configuration: Sendable {
         /// Interactions per transaction at most.
         public var maxBatch: Int
-        public init(maxBatch: Int = 512) { self.maxBatch = maxBatch }
+        /// Batches committed concurrently.
+        public var writers: Int
+        public init(maxBatch: Int = 512, writers: Int = 1) {
+            self.maxBatch = maxBatch
+            self.writers = max(writers, 1)
+        }
     }
 
     public struct Closed: Error, CustomStringConvertible {
@@ -20,7 +26,7 @@ public final class GroupCommitter: Sendable {
 
     private struct State {
         var pending: [(Interaction, Waiter)] = []
-        var writerWaiting: CheckedContinuation<Void, Never>?
+        var writersWaiting: [CheckedContinuation<Void, Never>] = []
         var closed = false
     }
 
@@ -54,8 +60,7 @@ public final class GroupCommitter: Sendable {
             let admission: Admission = state.withLock { state in
                 if state.closed { return .rejected }
                 state.pending.append((interaction, waiter))
-                defer { state.writerWaiting = nil }
-                return .accepted(state.writerWaiting)
+                return .accepted(state.writersWaiting.isEmpty ? nil : state.writersWaiting.removeFirst())
             }
             switch admission {
             case .rejected: waiter.resume(throwing: Closed())
@@ -64,12 +69,14 @@ public final class GroupCommitter: Sendable {
         }
     }
 
-    /// The writer loop. Runs until `close()` is called and every pending interaction is written.
+    /// The writer loops. Run until `close()` is called and every pending interaction is written.
     public func run() async {
-        while true {
-            let batch = await nextBatch()
-            guard let batch else { return }
-            await commit(batch)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<configuration.writers {
+                group.addTask {
+                    while let batch = await self.nextBatch() { await self.commit(batch) }
+                }
+            }
         }
     }
 
@@ -77,10 +84,10 @@ public final class GroupCommitter: Sendable {
     public func close() {
         let wake = state.withLock { state in
             state.closed = true
-            defer { state.writerWaiting = nil }
-            return state.writerWaiting
+            defer { state.writersWaiting = [] }
+            return state.writersWaiting
         }
-        wake?.resume()
+        for writer in wake { writer.resume() }
     }
 
     private func nextBatch() async -> [(Interaction, Waiter)]? {
@@ -102,7 +109,7 @@ public final class GroupCommitter: Sendable {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let resumeNow = state.withLock { state in
                         if !state.pending.isEmpty || state.closed { return true }
-                        state.writerWaiting = continuation
+                        state.writersWaiting.append(continuation)
                         return false
                     }
                     if resumeNow { continuation.resume() }
