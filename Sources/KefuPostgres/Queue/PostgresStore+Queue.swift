@@ -117,44 +117,32 @@ extension PostgresStore {
             """, [.text(appid), .texts(openids), .int(now)]) {
             grants[row.string("openid"), default: []].append(.init(kind: row.string("kind"), remaining: row.optionalInt("remaining")))
         }
-        var claimed: [ClaimedDelivery] = []
-        var skipped: [(Int64, String)] = []
-        var used: [String: Int] = [:]  // "openid\0kind" → units
-        var closed = Set<String>()
-        for row in candidates where claimed.count < take {
-            let openid = row.string("openid")
-            switch GrantReservation.decide(subscribed: subscribed[openid], grants: grants[openid] ?? [], reserve: reserve) {
-            case .skip(let reason):
-                skipped.append((row.int64("id"), reason))
-            case .reserved(let kind, let limited):
-                if limited, let index = grants[openid]?.firstIndex(where: { $0.kind == kind }) {
-                    grants[openid]![index].remaining! -= 1
-                    used["\(openid)\u{0}\(kind)", default: 0] += 1
-                    if grants[openid]![index].remaining == 0 { closed.insert(openid) }
-                }
-                claimed.append(ClaimedDelivery(id: row.int64("id"), appid: appid, openid: openid, message: row.string("message"),
-                                               attempts: row.int("attempts"), grantKind: kind, dueAt: row.int64("due_at"),
-                                               delayed: row.optionalInt64("rule_id") != nil))
-            }
+        let batch = BatchReservation.decide(openids: candidates.map { $0.string("openid") }, subscribed: subscribed,
+                                            grants: grants, reserve: reserve, take: take)
+        let claimed = batch.reserved.map { index, kind in
+            let row = candidates[index]
+            return ClaimedDelivery(id: row.int64("id"), appid: appid, openid: row.string("openid"), message: row.string("message"),
+                                   attempts: row.int("attempts"), grantKind: kind, dueAt: row.int64("due_at"),
+                                   delayed: row.optionalInt64("rule_id") != nil)
         }
-        if !used.isEmpty {
-            let keys = used.keys.sorted()
+        let skipped = batch.skipped.map { (candidates[$0.index].int64("id"), $0.reason) }
+        if !batch.units.isEmpty {
             try await db.execute(
                 """
                 UPDATE grants g SET remaining = g.remaining - v.n
                 FROM (SELECT unnest($2::text[]) AS openid, unnest($3::text[]) AS kind, unnest($4::bigint[]) AS n) v
                 WHERE g.appid = $1 AND g.openid = v.openid AND g.kind = v.kind
-                """, [.text(appid), .texts(keys.map { String($0.split(separator: "\u{0}")[0]) }),
-                      .texts(keys.map { String($0.split(separator: "\u{0}")[1]) }), .ints(keys.map { Int64(used[$0]!) })])
+                """, [.text(appid), .texts(batch.units.map(\.openid)), .texts(batch.units.map(\.kind)),
+                      .ints(batch.units.map { Int64($0.count) })])
         }
-        if !closed.isEmpty {
+        if !batch.closedWindows.isEmpty {
             try await db.execute(
                 """
                 UPDATE followers f SET window_closes_at = (
                     SELECT max(g.closes_at) FROM grants g WHERE g.appid = f.appid AND g.openid = f.openid
                       AND g.closes_at > $3 AND (g.remaining IS NULL OR g.remaining > 0))
                 WHERE f.appid = $1 AND f.openid = ANY($2)
-                """, [.text(appid), .texts(closed.sorted()), .int(now)])
+                """, [.text(appid), .texts(batch.closedWindows), .int(now)])
         }
         if !skipped.isEmpty {
             try await db.execute(

@@ -39,26 +39,10 @@ extension SQLiteStore {
                           AND (d.task_id IS NULL OR d.test = 1 OR t.status = 'running')
                         ORDER BY d.window_closes_at LIMIT ?
                         """, [.text(appid), .millis(now), .integer(take * 2)])
-                    for row in candidates where taken < take {
-                        let openid = row.string("openid")
-                        switch try await reserveGrant(db, appid: appid, openid: openid, reserve: account.int("reserve"), now: now) {
-                        case .skip(let reason):
-                            _ = try await db.query(
-                                "UPDATE deliveries SET state = 'skipped', reason = ? WHERE id = ?",
-                                [.text(reason), .millis(row.int64("id"))])
-                        case .reserved(let grantKind):
-                            _ = try await db.query(
-                                """
-                                UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_expires_at = ?, grant_kind = ?
-                                WHERE id = ?
-                                """, [.text(owner), .millis(now + leaseMillis), .optional(grantKind), .millis(row.int64("id"))])
-                            claimed.append(ClaimedDelivery(id: row.int64("id"), appid: appid, openid: openid,
-                                                           message: row.string("message"), attempts: row.int("attempts"),
-                                                           grantKind: grantKind, dueAt: row.int64("due_at"),
-                                                           delayed: row.optionalInt("rule_id") != nil))
-                            taken += 1
-                        }
-                    }
+                    let reserved = try await reserve(db, candidates: Array(candidates), appid: appid, reserve: account.int("reserve"),
+                                                     take: take, owner: owner, now: now, leaseMillis: leaseMillis)
+                    claimed += reserved
+                    taken = reserved.count
                 }
                 _ = try await db.query(
                     """
@@ -77,29 +61,66 @@ extension SQLiteStore {
         }
     }
 
-    enum Reservation { case reserved(String?), skip(String) }
-
-    /// Re-checks the ledger just before a send and reserves one unit of the soonest-closing
-    /// usable grant. Automation leaves `reserve` sends of the window to human agents.
-    func reserveGrant(_ db: SQLiteConnection, appid: String, openid: String, reserve: Int, now: Int64) async throws -> Reservation {
-        guard let follower = try await db.query("SELECT subscribed FROM followers WHERE appid = ? AND openid = ?",
-                                                [.text(appid), .text(openid)]).first
-        else { return .skip(DeliveryReason.windowClosed) }
-        let grants = try await db.query(
-            "SELECT kind, remaining FROM grants WHERE appid = ? AND openid = ? AND closes_at > ? ORDER BY closes_at, kind",
-            [.text(appid), .text(openid), .millis(now)]
-        ).map { GrantReservation.Grant(kind: $0.string("kind"), remaining: $0.optionalInt("remaining")) }
-        switch GrantReservation.decide(subscribed: follower.int("subscribed") == 1, grants: grants, reserve: reserve) {
-        case .skip(let reason):
-            return .skip(reason)
-        case .reserved(let kind, let limited):
-            if limited {
-                _ = try await db.query("UPDATE grants SET remaining = remaining - 1 WHERE appid = ? AND openid = ? AND kind = ?",
-                                       [.text(appid), .text(openid), .text(kind)])
-                if grants.first(where: { $0.kind == kind })?.remaining == 1 { try await recomputeWindow(db, appid: appid, openid: openid, now: now) }
-            }
-            return .reserved(kind)
+    /// Re-checks the ledger for a batch of candidates in a constant number of statements (see
+    /// `BatchReservation`): the followers and their open grants read at once, decisions made in
+    /// memory, then one statement each for the grant units, the windows that closed, the skipped
+    /// and the claimed deliveries.
+    func reserve(_ db: SQLiteConnection, candidates: [SQLiteRow], appid: String, reserve: Int, take: Int,
+                 owner: String, now: Int64, leaseMillis: Int64) async throws -> [ClaimedDelivery] {
+        guard !candidates.isEmpty else { return [] }
+        let openids = Array(Set(candidates.map { $0.string("openid") })).sorted()
+        let list = Self.placeholders(rows: 1, columns: openids.count).dropFirst().dropLast()
+        var subscribed: [String: Bool] = [:]
+        for row in try await db.query("SELECT openid, subscribed FROM followers WHERE appid = ? AND openid IN (\(list))",
+                                      [.text(appid)] + openids.map { .text($0) }) {
+            subscribed[row.string("openid")] = row.int("subscribed") == 1
         }
+        var grants: [String: [GrantReservation.Grant]] = [:]
+        for row in try await db.query(
+            "SELECT openid, kind, remaining FROM grants WHERE appid = ? AND closes_at > ? AND openid IN (\(list)) ORDER BY openid, closes_at, kind",
+            [.text(appid), .millis(now)] + openids.map { .text($0) }) {
+            grants[row.string("openid"), default: []].append(.init(kind: row.string("kind"), remaining: row.optionalInt("remaining")))
+        }
+        let batch = BatchReservation.decide(openids: candidates.map { $0.string("openid") }, subscribed: subscribed,
+                                            grants: grants, reserve: reserve, take: take)
+        if !batch.units.isEmpty {
+            _ = try await db.query(
+                """
+                UPDATE grants SET remaining = remaining - v.column3
+                FROM (VALUES \(Self.placeholders(rows: batch.units.count, columns: 3))) AS v
+                WHERE grants.appid = ? AND grants.openid = v.column1 AND grants.kind = v.column2
+                """, batch.units.flatMap { [SQLiteData.text($0.openid), .text($0.kind), .integer($0.count)] } + [.text(appid)])
+        }
+        if !batch.closedWindows.isEmpty {
+            _ = try await db.query(
+                """
+                UPDATE followers SET window_closes_at = (
+                    SELECT max(g.closes_at) FROM grants g WHERE g.appid = followers.appid AND g.openid = followers.openid
+                      AND g.closes_at > ? AND (g.remaining IS NULL OR g.remaining > 0))
+                WHERE appid = ? AND openid IN (\(Self.placeholders(rows: 1, columns: batch.closedWindows.count).dropFirst().dropLast()))
+                """, [.millis(now), .text(appid)] + batch.closedWindows.map { .text($0) })
+        }
+        if !batch.skipped.isEmpty {
+            _ = try await db.query(
+                """
+                UPDATE deliveries SET state = 'skipped', reason = v.column2
+                FROM (VALUES \(Self.placeholders(rows: batch.skipped.count, columns: 2))) AS v WHERE deliveries.id = v.column1
+                """, batch.skipped.flatMap { [SQLiteData.millis(candidates[$0.index].int64("id")), .text($0.reason)] })
+        }
+        let claimed = batch.reserved.map { index, kind in
+            let row = candidates[index]
+            return ClaimedDelivery(id: row.int64("id"), appid: appid, openid: row.string("openid"), message: row.string("message"),
+                                   attempts: row.int("attempts"), grantKind: kind, dueAt: row.int64("due_at"),
+                                   delayed: row.optionalInt64("rule_id") != nil)
+        }
+        if !claimed.isEmpty {
+            _ = try await db.query(
+                """
+                UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_expires_at = ?, grant_kind = v.column2
+                FROM (VALUES \(Self.placeholders(rows: claimed.count, columns: 2))) AS v WHERE deliveries.id = v.column1
+                """, [.text(owner), .millis(now + leaseMillis)] + claimed.flatMap { [SQLiteData.millis($0.id), .text($0.grantKind ?? "")] })
+        }
+        return claimed
     }
 
     func recomputeWindow(_ db: SQLiteConnection, appid: String, openid: String, now: Int64) async throws {
@@ -129,18 +150,23 @@ extension SQLiteStore {
     public func recordResults(_ results: [DeliveryResult], owner: String) async throws {
         guard !results.isEmpty else { return }
         try await write { db in
+            // Sends that went out, in one statement. The truth wins even if the lease was lost
+            // meanwhile: it was sent.
+            let sent = results.filter { if case .sent = $0.outcome { true } else { false } }
+            if !sent.isEmpty {
+                _ = try await db.query(
+                    """
+                    UPDATE deliveries SET state = 'sent', sent_at = v.column2, errcode = 0, reason = NULL, attempts = attempts + 1,
+                        lease_owner = NULL, lease_expires_at = NULL
+                    FROM (VALUES \(Self.placeholders(rows: sent.count, columns: 2))) AS v
+                    WHERE deliveries.id = v.column1 AND deliveries.state IN ('sending', 'pending', 'skipped')
+                    """, sent.flatMap { [SQLiteData.millis($0.delivery.id), .millis($0.at)] })
+            }
             for result in results {
                 let delivery = result.delivery
                 let id = SQLiteData.millis(delivery.id)
                 switch result.outcome {
                 case .sent:
-                    // The truth wins even if the lease was lost meanwhile: it was sent.
-                    _ = try await db.query(
-                        """
-                        UPDATE deliveries SET state = 'sent', sent_at = ?, errcode = 0, reason = NULL, attempts = attempts + 1,
-                            lease_owner = NULL, lease_expires_at = NULL
-                        WHERE id = ? AND state IN ('sending', 'pending', 'skipped')
-                        """, [.millis(result.at), id])
                     continue
                 case .skipped(let reason, let errcode), .failed(let reason, let errcode):
                     let state = if case .failed = result.outcome { "failed" } else { "skipped" }
