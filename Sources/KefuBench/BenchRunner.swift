@@ -249,7 +249,6 @@ public struct BenchRunner: Sendable {
         try await Task.sleep(for: .milliseconds(500))
         try await worker.stop()
         try await simulator.stop()
-        defer { Task { try? await store.close() } }
         var lateness: [Double] = []
         var after: Int64?
         while true {
@@ -258,6 +257,7 @@ public struct BenchRunner: Sendable {
             guard let last = page.last, page.count == 5_000 else { break }
             after = last.id
         }
+        try await store.close()
         lateness.sort()
         func promotion(_ share: Double) -> Double {
             let wanted = Int((share * Double(configuration.delayed)).rounded(.up))

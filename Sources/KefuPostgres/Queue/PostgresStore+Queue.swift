@@ -28,7 +28,7 @@ extension PostgresStore {
                     "SELECT tokens, refilled_at FROM send_buckets WHERE appid = $1 FOR UPDATE SKIP LOCKED", [.text(appid)]).first
                 else { continue }
                 let tokens = min(capacity, bucket.double("tokens") + Double(max(now - bucket.int64("refilled_at"), 0)) * rate / 1000)
-                let day = Self.chinaDay(now)
+                let day = QuotaDay.of(now)
                 let used = try await db.query("SELECT used FROM send_days WHERE appid = $1 AND day = $2",
                                               [.text(appid), .int(day)]).first?.int("used") ?? 0
                 let take = min(Int(tokens), account.int("daily_budget") - used, limit - claimed.count)
@@ -74,7 +74,7 @@ extension PostgresStore {
                 FROM accounts a
                 LEFT JOIN send_buckets b ON b.appid = a.appid
                 LEFT JOIN send_days s ON s.appid = a.appid AND s.day = $2
-                """, [.int(now), .int(Self.chinaDay(now))])
+                """, [.int(now), .int(QuotaDay.of(now))])
             var soonest: Int64?
             for account in accounts {
                 guard let due = account.optionalInt64("due") else { continue }
@@ -82,7 +82,7 @@ extension PostgresStore {
                 var wait = max(due - now, 0)
                 if let until = account.optionalInt64("paused_until") { wait = max(wait, until - now) }
                 if account.int("used") >= account.int("daily_budget") {
-                    wait = max(wait, (Self.chinaDay(now) + 1) * 86_400_000 - 8 * 3_600_000 - now)
+                    wait = max(wait, QuotaDay.nextStart(after: now) - now)
                 }
                 if account.optionalInt64("refilled_at") != nil {
                     let tokens = account.double("tokens") + Double(max(now - account.int64("refilled_at"), 0)) * rate / 1000
@@ -187,7 +187,7 @@ extension PostgresStore {
             try await recomputeWindow(db, appid: delivery.appid, openid: delivery.openid, now: now)
         }
         try await db.execute("UPDATE send_days SET used = greatest(used - 1, 0) WHERE appid = $1 AND day = $2",
-                             [.text(delivery.appid), .int(chinaDay(now))])
+                             [.text(delivery.appid), .int(QuotaDay.of(now))])
     }
 
     public func recordResults(_ results: [DeliveryResult], owner: String) async throws {

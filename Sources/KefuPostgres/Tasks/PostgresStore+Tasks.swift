@@ -187,7 +187,7 @@ extension PostgresStore {
                 WHERE closes < $4 + (k - 1) * 1000.0 / $5
                 """, [.text(appid), .int(now), .int(reserve), .int(start), .int(rate)]).first?.int("n") ?? 0
             let used = try await db.query("SELECT used FROM send_days WHERE appid = $1 AND day = $2",
-                                          [.text(appid), .int(Self.chinaDay(now))]).first?.int("used") ?? 0
+                                          [.text(appid), .int(QuotaDay.of(now))]).first?.int("used") ?? 0
             let budget = max(row.int("daily_budget"), 1)
             return TaskPreview(reachableNow: reachableNow, reachableAtSend: atSend, closingBeforeReached: closing,
                                sendSeconds: Double(atSend) / Double(rate), dailyBudget: budget, usedToday: used,
@@ -195,6 +195,4 @@ extension PostgresStore {
         }
     }
 
-    /// WeChat's quota day: midnight to midnight, China time (UTC+8).
-    static func chinaDay(_ millis: Int64) -> Int64 { (millis + 8 * 3_600_000) / 86_400_000 }
 }

@@ -25,7 +25,7 @@ extension SQLiteStore {
                 let tokens = bucket.map {
                     min(capacity, ($0.column("tokens")?.double ?? 0) + Double(max(now - $0.int64("refilled_at"), 0)) * rate / 1000)
                 } ?? capacity
-                let day = Self.chinaDay(now)
+                let day = QuotaDay.of(now)
                 let used = try await db.query("SELECT used FROM send_days WHERE appid = ? AND day = ?",
                                               [.text(appid), .millis(day)]).first?.int("used") ?? 0
                 let take = min(Int(tokens), account.int("daily_budget") - used, limit - claimed.count)
@@ -144,7 +144,7 @@ extension SQLiteStore {
             try await recomputeWindow(db, appid: delivery.appid, openid: delivery.openid, now: now)
         }
         _ = try await db.query("UPDATE send_days SET used = max(used - 1, 0) WHERE appid = ? AND day = ?",
-                               [.text(delivery.appid), .millis(Self.chinaDay(now))])
+                               [.text(delivery.appid), .millis(QuotaDay.of(now))])
     }
 
     public func recordResults(_ results: [DeliveryResult], owner: String) async throws {

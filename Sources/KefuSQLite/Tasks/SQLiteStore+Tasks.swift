@@ -187,7 +187,7 @@ extension SQLiteStore {
                     \(eligible) AND f.window_closes_at > ?4)
                 WHERE closes < ?4 + (k - 1) * 1000.0 / ?5
                 """, [.text(appid), .millis(now), .integer(reserve), .millis(start), .integer(rate)]).first?.int("n") ?? 0
-            let day = Self.chinaDay(now)
+            let day = QuotaDay.of(now)
             let used = try await db.query("SELECT used FROM send_days WHERE appid = ? AND day = ?",
                                           [.text(appid), .millis(day)]).first?.int("used") ?? 0
             let budget = max(row.int("daily_budget"), 1)
@@ -197,8 +197,6 @@ extension SQLiteStore {
         }
     }
 
-    /// WeChat's quota day: midnight to midnight, China time (UTC+8).
-    static func chinaDay(_ millis: Int64) -> Int64 { (millis + 8 * 3_600_000) / 86_400_000 }
 
     static func changes(_ db: SQLiteConnection) async throws -> Int {
         try await db.query("SELECT changes() AS n", []).first?.int("n") ?? 0

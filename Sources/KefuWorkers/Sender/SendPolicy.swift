@@ -34,7 +34,7 @@ public enum SendPolicy {
         case 43019, 48002:
             return Decision(outcome: .skipped(reason: DeliveryReason.blocked, errcode: errcode))
         case 45009:
-            let tomorrow = (now + 8 * 3_600_000) / 86_400_000 * 86_400_000 + 86_400_000 - 8 * 3_600_000
+            let tomorrow = QuotaDay.nextStart(after: now)
             return Decision(outcome: .retry(dueAt: tomorrow, errcode: 45009, countsAsAttempt: false),
                             pauseAccount: AccountPause(until: tomorrow, reason: "daily quota exhausted (45009)"))
         case 45011:
