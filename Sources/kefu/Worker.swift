@@ -50,7 +50,7 @@ struct Worker: AsyncParsableCommand {
             try await store.migrate()
             let metrics = KefuMetrics()
             // Two send loops: while one claims or records, the other's calls to WeChat are in flight.
-            var services = buildWorkerServices(configuration: configuration, store: store, senders: 2, metrics: metrics, logger: logger)
+            var services = buildWorkerServices(configuration: configuration, store: store, senders: 1, metrics: metrics, logger: logger)
             if let metricsPort {
                 services.append(buildWorkerOperationsApplication(host: configuration.host, port: metricsPort, store: store,
                                                                  metrics: metrics, logger: logger))

@@ -3,14 +3,18 @@ import KefuStore
 import Logging
 import ServiceLifecycle
 
-/// Drains the send queue: claims due deliveries (earliest window close first, within each
-/// account's rate and budget, leased), calls WeChat for each with bounded concurrency, applies
-/// WeChat's answer (SendPolicy), and records the results of a batch in one transaction.
+/// Drains the send queue as a pipeline: claims due deliveries (earliest window close first,
+/// within each account's rate and budget, leased) while earlier ones are still being sent, keeps
+/// `concurrency` calls to WeChat in flight, applies WeChat's answer (SendPolicy), and records
+/// results in batches — each batch in one transaction, while the next sends go out. At most one
+/// claim and one recording are in flight at a time, so a slow store batches more rather than
+/// queueing more.
 public struct Sender: Service {
     public struct Configuration: Sendable {
         /// Calls to WeChat in flight at once, per sender.
         public var concurrency: Int
-        /// Deliveries claimed per round at most.
+        /// Deliveries claimed at once at most; a new claim starts when fewer than `concurrency`
+        /// claimed deliveries wait for a slot.
         public var batchSize: Int
         /// How long a claim is held; a worker that dies loses its claims after this.
         public var leaseMillis: Int64
@@ -18,10 +22,10 @@ public struct Sender: Service {
         public var idlePoll: Duration
         public var unknownOutcome: UnknownOutcomePolicy
 
-        public init(concurrency: Int = 32, batchSize: Int = 64, leaseMillis: Int64 = 60_000,
+        public init(concurrency: Int = 32, batchSize: Int? = nil, leaseMillis: Int64 = 60_000,
                     idlePoll: Duration = .milliseconds(50), unknownOutcome: UnknownOutcomePolicy = .skip) {
             self.concurrency = concurrency
-            self.batchSize = batchSize
+            self.batchSize = batchSize ?? max(64, concurrency * 4)
             self.leaseMillis = leaseMillis
             self.idlePoll = idlePoll
             self.unknownOutcome = unknownOutcome
@@ -49,58 +53,142 @@ public struct Sender: Service {
         self.onResult = onResult
     }
 
+    /// What a child task of the pipeline reports back.
+    enum Event: Sendable {
+        case claimed([ClaimedDelivery], [String: Account])
+        case sent(DeliveryResult, AccountPause?)
+        /// `unrecorded` is handed back to be retried with the next batch, with its pauses.
+        case recorded(unrecorded: [DeliveryResult], pauses: [String: AccountPause], ok: Bool)
+    }
+
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            var handled = 0
-            do {
-                handled = try await round()
-            } catch {
-                logger.warning("send round failed", metadata: ["error": "\(String(reflecting: error))"])
+        await withTaskGroup(of: Event.self) { group in
+            var waiting: [ClaimedDelivery] = []  // claimed, not yet sent, in claim order
+            var accounts: [String: Account] = [:]
+            var inFlight = 0
+            var claiming = false, recording = false, idle = false
+            var results: [DeliveryResult] = []
+            var pauses: [String: AccountPause] = [:]
+            var pausedHere: Set<String> = []  // paused by this sender; recorded with the next batch
+
+            /// Gives claimed-but-unsent deliveries back to the queue: not attempted, unit and budget refunded.
+            func release(_ deliveries: [ClaimedDelivery]) {
+                let now = clock.nowMillis()
+                results += deliveries.map { DeliveryResult(delivery: $0, outcome: .retry(dueAt: now, errcode: nil, countsAsAttempt: false), at: now) }
             }
-            if handled == 0 {
-                // Due work that could not be claimed (another process holds the account's bucket)
-                // is retried after a poll; a bucket refill or a retry's due time is waited for.
-                var dueIn: Duration?
-                if store.wakesAcrossProcesses, let delay = try? await store.nextClaimDelay(now: clock.nowMillis()) {
-                    dueIn = delay == 0 ? configuration.idlePoll : .milliseconds(delay)
+
+            while true {
+                let stopping = Task.isShuttingDownGracefully || Task.isCancelled
+                if stopping, !waiting.isEmpty {
+                    release(waiting)
+                    waiting.removeAll()
                 }
-                await idleWait(store, .deliveries, poll: configuration.idlePoll, dueIn: dueIn)
+                if !stopping, !claiming, waiting.count < configuration.concurrency {
+                    claiming = true
+                    let afterIdle = idle
+                    group.addTask { await claim(afterIdle: afterIdle) }
+                }
+                while inFlight < configuration.concurrency, !waiting.isEmpty {
+                    let delivery = waiting.removeFirst()
+                    let account = accounts[delivery.appid]
+                    inFlight += 1
+                    group.addTask {
+                        let (result, pause) = await send(delivery, account: account)
+                        return .sent(result, pause)
+                    }
+                }
+                if !recording, !results.isEmpty {
+                    recording = true
+                    let batch = results, batchPauses = pauses
+                    results = []
+                    pauses = [:]
+                    group.addTask { await record(batch, pauses: batchPauses, retry: !stopping) }
+                }
+                // Nothing running means shutdown has drained everything: no claim starts then.
+                guard let event = await group.next() else { break }
+                switch event {
+                case .claimed(let claimed, let claimedAccounts):
+                    claiming = false
+                    idle = claimed.isEmpty
+                    accounts.merge(claimedAccounts) { _, new in new }
+                    // Deliveries of an account this sender just paused go straight back.
+                    let (held, ready) = claimed.partitioned { pausedHere.contains($0.appid) }
+                    release(held)
+                    waiting += ready
+                case .sent(let result, let pause):
+                    inFlight -= 1
+                    results.append(result)
+                    if let pause {
+                        pauses[result.delivery.appid] = pause
+                        pausedHere.insert(result.delivery.appid)
+                        let (held, kept) = waiting.partitioned { $0.appid == result.delivery.appid }
+                        release(held)
+                        waiting = kept
+                    }
+                case .recorded(let unrecorded, let batchPauses, let ok):
+                    recording = false
+                    if ok {
+                        // The store now keeps those accounts out of claims.
+                        pausedHere.subtract(batchPauses.keys)
+                    } else {
+                        results = unrecorded + results
+                        pauses.merge(batchPauses) { newer, _ in newer }
+                    }
+                }
             }
         }
     }
 
-    /// One claim → send → record round; returns how many deliveries it handled.
-    public func round() async throws -> Int {
-        let claimed = try await store.claimDeliveries(owner: owner, now: clock.nowMillis(), limit: configuration.batchSize,
-                                                      leaseMillis: configuration.leaseMillis)
-        guard !claimed.isEmpty else { return 0 }
-        var accounts: [String: Account] = [:]
-        for appid in Set(claimed.map(\.appid)) { accounts[appid] = try await store.account(appid: appid) }
-        var pauses: [String: AccountPause] = [:]
-        var results: [DeliveryResult] = []
-        results.reserveCapacity(claimed.count)
-        try await withThrowingTaskGroup(of: (DeliveryResult, AccountPause?).self) { group in
-            var next = 0
-            func start() {
-                let delivery = claimed[next]
-                let account = accounts[delivery.appid]
-                next += 1
-                group.addTask { await send(delivery, account: account) }
+    /// Claims a batch and the accounts it belongs to; after an empty claim, first waits for
+    /// work (a wake-up, a known due time, or the poll).
+    func claim(afterIdle: Bool) async -> Event {
+        if afterIdle {
+            var dueIn: Duration?
+            if store.wakesAcrossProcesses, let delay = try? await store.nextClaimDelay(now: clock.nowMillis()) {
+                // Due work that could not be claimed (another process holds the account's bucket)
+                // is retried after a poll; a bucket refill or a retry's due time is waited for.
+                dueIn = delay == 0 ? configuration.idlePoll : .milliseconds(delay)
             }
-            while next < min(configuration.concurrency, claimed.count) { start() }
-            while let (result, pause) = try await group.next() {
-                results.append(result)
-                if let pause { pauses[result.delivery.appid] = pause }
-                if next < claimed.count { start() }
-            }
+            await idleWait(store, .deliveries, poll: configuration.idlePoll, dueIn: dueIn)
         }
-        try await store.recordResults(results, owner: owner)
+        guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return .claimed([], [:]) }
+        do {
+            let claimed = try await store.claimDeliveries(owner: owner, now: clock.nowMillis(), limit: configuration.batchSize,
+                                                          leaseMillis: configuration.leaseMillis)
+            var accounts: [String: Account] = [:]
+            for appid in Set(claimed.map(\.appid)) { accounts[appid] = try await store.account(appid: appid) }
+            return .claimed(claimed, accounts)
+        } catch {
+            // Claims made in a failed transaction were rolled back; a claim that committed but
+            // whose accounts could not be read is retried when its lease expires.
+            logger.warning("claim failed", metadata: ["error": "\(String(reflecting: error))"])
+            return .claimed([], [:])
+        }
+    }
+
+    /// Records a batch of results in one transaction, then the account pauses they caused. A
+    /// failed recording hands the batch back (after a pause) to be retried with the next one;
+    /// when shutting down it is given up, and the leases' expiry decides.
+    func record(_ results: [DeliveryResult], pauses: [String: AccountPause], retry: Bool) async -> Event {
+        do {
+            try await store.recordResults(results, owner: owner)
+        } catch {
+            logger.warning("recording send results failed", metadata: ["error": "\(String(reflecting: error))",
+                                                                       "kefu.deliveries": "\(results.count)"])
+            guard retry else { return .recorded(unrecorded: [], pauses: [:], ok: true) }
+            try? await Task.sleep(for: .milliseconds(500))
+            return .recorded(unrecorded: results, pauses: pauses, ok: false)
+        }
         for (appid, pause) in pauses {
-            try await store.pauseAccount(appid: appid, pause: pause)
-            logger.warning("account sending paused", metadata: ["kefu.appid": "\(appid)", "kefu.reason": "\(pause.reason)"])
+            do {
+                try await store.pauseAccount(appid: appid, pause: pause)
+                logger.warning("account sending paused", metadata: ["kefu.appid": "\(appid)", "kefu.reason": "\(pause.reason)"])
+            } catch {
+                logger.warning("pausing an account failed", metadata: ["kefu.appid": "\(appid)", "error": "\(String(reflecting: error))"])
+            }
         }
         for result in results { onResult(result) }
-        return results.count
+        return .recorded(unrecorded: [], pauses: pauses, ok: true)
     }
 
     /// Sends one delivery and decides what became of it.
@@ -151,5 +239,16 @@ public struct Sender: Service {
                 return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: at + 1_000, errcode: nil, countsAsAttempt: true), at: at), nil)
             }
         }
+    }
+}
+
+extension Array {
+    /// The elements that match, and those that don't, each in their original order.
+    func partitioned(by matches: (Element) -> Bool) -> (matching: [Element], rest: [Element]) {
+        var matching: [Element] = [], rest: [Element] = []
+        for element in self {
+            if matches(element) { matching.append(element) } else { rest.append(element) }
+        }
+        return (matching, rest)
     }
 }
