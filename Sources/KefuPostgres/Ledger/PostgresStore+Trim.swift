@@ -28,13 +28,15 @@ extension PostgresStore {
         }
     }
 
+    /// Finished deliveries created before `before`, found through the BRIN index on creation time
+    /// (deliveries are created in time order).
     public func trimFinishedDeliveries(before: Int64, limit: Int) async throws -> Int {
         try await write { db in
             try await db.execute(
                 """
                 DELETE FROM deliveries WHERE id IN (
                     SELECT id FROM deliveries WHERE created_at < $1 AND state IN ('sent', 'failed', 'skipped', 'cancelled')
-                    ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+                    LIMIT $2 FOR UPDATE SKIP LOCKED)
                 """, [.int(before), .int(limit)])
         }
     }

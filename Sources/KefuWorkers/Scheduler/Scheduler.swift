@@ -4,16 +4,22 @@ import Logging
 import ServiceLifecycle
 
 /// Starts broadcast tasks at their send time (one set-based snapshot each, exactly once across
-/// processes), moves delayed deliveries into the send queue when they fall due (waking for the
-/// next due one rather than polling coarsely), completes tasks with nothing left to send, and
+/// processes), moves delayed deliveries into the send queue shortly before they fall due (waking
+/// for the next one rather than polling coarsely; the queue holds them until due), completes tasks with nothing left to send, and
 /// applies the unknown-outcome policy to deliveries whose worker died mid-send (expired leases).
 public struct Scheduler: Service {
     public struct Configuration: Sendable {
         public var interval: Duration
         public var unknownOutcome: UnknownOutcomePolicy
-        public init(interval: Duration = .milliseconds(200), unknownOutcome: UnknownOutcomePolicy = .skip) {
+        /// How long before they fall due delayed deliveries move into the send queue. The queue
+        /// never sends before `due_at`; moving them early means a wave of many thousands due in
+        /// one second is already claimable when that second comes.
+        public var promotionLeadMillis: Int64
+        public init(interval: Duration = .milliseconds(200), unknownOutcome: UnknownOutcomePolicy = .skip,
+                    promotionLeadMillis: Int64 = 5_000) {
             self.interval = interval
             self.unknownOutcome = unknownOutcome
+            self.promotionLeadMillis = promotionLeadMillis
         }
     }
 
@@ -46,12 +52,13 @@ public struct Scheduler: Service {
         }
     }
 
-    /// One pass; returns when the next delayed delivery falls due.
+    /// One pass; returns when the next delayed delivery is to move into the send queue.
     @discardableResult
     public func tick() async throws -> Int64? {
         let now = clock.nowMillis()
-        var promotion = try await store.promoteDueDeliveries(now: now, limit: 5_000)
-        while promotion.promoted == 5_000 { promotion = try await store.promoteDueDeliveries(now: now, limit: 5_000) }
+        let horizon = now + configuration.promotionLeadMillis
+        var promotion = try await store.promoteDueDeliveries(now: horizon, limit: 5_000)
+        while promotion.promoted == 5_000 { promotion = try await store.promoteDueDeliveries(now: horizon, limit: 5_000) }
         for (task, count) in try await store.startDueTasks(now: now) {
             logger.info("task started", metadata: ["kefu.task.id": "\(task)", "kefu.task.audience": "\(count)"])
         }
@@ -63,6 +70,6 @@ public struct Scheduler: Service {
         for task in try await store.completeFinishedTasks(now: now) {
             logger.info("task completed", metadata: ["kefu.task.id": "\(task)"])
         }
-        return promotion.nextDue
+        return promotion.nextDue.map { $0 - configuration.promotionLeadMillis }
     }
 }
