@@ -48,17 +48,24 @@ public final class PostgresCluster: Sendable {
     /// A new empty database; its `postgres://` URL.
     public func createDatabase() async throws -> String {
         let name = "kefu_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "_"))"
+        try await execute("CREATE DATABASE \(name)", database: "postgres")
+        return url(database: name)
+    }
+
+    /// Runs one statement as the cluster's superuser in `database` (a name, or a URL this
+    /// cluster made) — for set-up outside kefu, such as the bench's `VACUUM ANALYZE`.
+    public func execute(_ sql: String, database: String) async throws {
+        let name = database.split(separator: "/").last.map(String.init) ?? database
         let configuration = PostgresConnection.Configuration(
-            host: "127.0.0.1", port: port, username: Self.user, password: nil, database: "postgres", tls: .disable)
+            host: "127.0.0.1", port: port, username: Self.user, password: nil, database: name, tls: .disable)
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-pg"))
         do {
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test-pg"))
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-pg"))
         } catch {
             try? await connection.close()
             throw error
         }
         try await connection.close()
-        return url(database: name)
     }
 
     public func url(database: String) -> String { "postgres://\(Self.user)@127.0.0.1:\(port)/\(database)" }

@@ -141,10 +141,13 @@ extension PostgresStore {
             guard let snapshot else { continue }
             started.append((id, try await copyAudience(snapshot)))
         }
-        // A large snapshot changes the queue's shape at once; refresh the planner's statistics
-        // now rather than when autovacuum gets to it, so claims keep their index plans.
+        // A large snapshot changes the queue's shape at once, and often follows a bulk import
+        // of the account's followers: refresh the planner's statistics of every table a claim
+        // reads now, rather than when autovacuum gets to them. With stale ones (an appid the
+        // statistics think rare, a tasks table never analysed) the planner reads a whole
+        // account's rows per claim instead of walking the queue index.
         if started.reduce(0, { $0 + $1.1 }) >= 100_000 {
-            _ = try? await write { db in try await db.execute("ANALYZE deliveries") }
+            _ = try? await write { db in try await db.execute("ANALYZE deliveries, followers, grants, tasks") }
         }
         return started
     }
