@@ -25,7 +25,7 @@ public struct Sender: Service {
         public init(concurrency: Int = 32, batchSize: Int? = nil, leaseMillis: Int64 = 60_000,
                     idlePoll: Duration = .milliseconds(50), unknownOutcome: UnknownOutcomePolicy = .skip) {
             self.concurrency = concurrency
-            self.batchSize = batchSize ?? max(64, concurrency * 4)
+            self.batchSize = batchSize ?? max(64, concurrency * 8)
             self.leaseMillis = leaseMillis
             self.idlePoll = idlePoll
             self.unknownOutcome = unknownOutcome
@@ -70,6 +70,7 @@ public struct Sender: Service {
             var results: [DeliveryResult] = []
             var pauses: [String: AccountPause] = [:]
             var pausedHere: Set<String> = []  // paused by this sender; recorded with the next batch
+            var templates: [String: SendBodyTemplate?] = [:]  // by stored message; a broadcast has one
 
             /// Gives claimed-but-unsent deliveries back to the queue: not attempted, unit and budget refunded.
             func release(_ deliveries: [ClaimedDelivery]) {
@@ -91,9 +92,14 @@ public struct Sender: Service {
                 while inFlight < configuration.concurrency, !waiting.isEmpty {
                     let delivery = waiting.removeFirst()
                     let account = accounts[delivery.appid]
+                    if templates[delivery.message] == nil {
+                        if templates.count >= 256 { templates.removeAll() }
+                        templates[delivery.message] = .some(SendBodyTemplate(json: delivery.message))
+                    }
+                    let template = templates[delivery.message] ?? nil
                     inFlight += 1
                     group.addTask {
-                        let (result, pause) = await send(delivery, account: account)
+                        let (result, pause) = await send(delivery, account: account, template: template)
                         return .sent(result, pause)
                     }
                 }
@@ -192,15 +198,12 @@ public struct Sender: Service {
     }
 
     /// Sends one delivery and decides what became of it.
-    func send(_ delivery: ClaimedDelivery, account: Account?) async -> (DeliveryResult, AccountPause?) {
+    func send(_ delivery: ClaimedDelivery, account: Account?, template: SendBodyTemplate?) async -> (DeliveryResult, AccountPause?) {
         let now = clock.nowMillis()
         guard let account else {
             return (DeliveryResult(delivery: delivery, outcome: .failed(reason: "account deleted", errcode: nil), at: now), nil)
         }
-        let body: [UInt8]
-        do {
-            body = try CustomMessage(json: delivery.message).sendBody(to: delivery.openid)
-        } catch {
+        guard let body = template?.body(to: delivery.openid) else {
             return (DeliveryResult(delivery: delivery, outcome: .failed(reason: "stored message unreadable", errcode: nil), at: now), nil)
         }
         var token: String

@@ -24,6 +24,19 @@ struct CustomMessageTests {
         var body = try JSONSerialization.jsonObject(with: Data(message.sendBody(to: "oX"))) as! [String: Any]
         #expect(body.removeValue(forKey: "touser") as? String == "oX")
         #expect(NSDictionary(dictionary: body) == expected)
+        // The sender's template gives the same bytes, for plain openids and ones needing escapes.
+        let template = try #require(SendBodyTemplate(json: message.json))
+        for openid in ["oX", "o6_bmjrPTlm6_2sgVt7hMZOPfL2M", "o-with\"quote", "o/ünï"] {
+            #expect(template.body(to: openid) == message.sendBody(to: openid))
+        }
+    }
+
+    @Test("a message whose text contains the template's placeholder still gets the exact body")
+    func templatePlaceholderInText() throws {
+        let message = CustomMessage.text(content: "kefuOpenidPlaceholder7f3a9c")
+        let template = try #require(SendBodyTemplate(json: message.json))
+        #expect(template.body(to: "oAbc") == message.sendBody(to: "oAbc"))
+        #expect(SendBodyTemplate(json: "not json") == nil)
     }
 
     @Test("invalid messages are refused naming the field", arguments: [
