@@ -10,6 +10,11 @@ public final class KefuMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
     private let ledgerGauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    /// Counters by label and dimensions, made once: making one goes through the registry's lock
+    /// and name checks, which profiling showed on every callback.
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let batchSizes: CoreMetrics.Recorder
+    private let lateness: CoreMetrics.Recorder
 
     public init() {
         self.registry = PrometheusCollectorRegistry()
@@ -17,17 +22,29 @@ public final class KefuMetrics: Sendable {
         factory.valueHistogramBuckets["kefu.commit.batch.size"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
         factory.valueHistogramBuckets["kefu.delayed.lateness.seconds"] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300]
         self.factory = factory
+        batchSizes = CoreMetrics.Recorder(label: "kefu.commit.batch.size", dimensions: [], aggregate: true, factory: factory)
+        lateness = CoreMetrics.Recorder(label: "kefu.delayed.lateness.seconds", dimensions: [], aggregate: true, factory: factory)
+    }
+
+    func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        let key = ([label] + dimensions.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{0}")
+        return counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = counter
+            return counter
+        }
     }
 
     /// Callbacks by outcome: recorded, duplicate, verified, unauthorized, unknown_account,
     /// malformed, too_large, unavailable.
     public func callback(_ outcome: String) {
-        CoreMetrics.Counter(label: "kefu.callbacks", dimensions: [("outcome", outcome)], factory: factory).increment()
+        counter("kefu.callbacks", [("outcome", outcome)]).increment()
     }
 
     /// Interactions per group-commit transaction.
     public func commitBatch(_ size: Int) {
-        CoreMetrics.Recorder(label: "kefu.commit.batch.size", dimensions: [], aggregate: true, factory: factory).record(size)
+        batchSizes.record(size)
     }
 
     /// Open windows per account, refreshed by the trimmer.
@@ -49,12 +66,10 @@ public final class KefuMetrics: Sendable {
         case .failed: "failed"
         case .retry: "retry"
         }
-        CoreMetrics.Counter(label: "kefu.deliveries", dimensions: [("outcome", outcome), ("appid", result.delivery.appid)],
-                            factory: factory).increment()
+        counter("kefu.deliveries", [("outcome", outcome), ("appid", result.delivery.appid)]).increment()
         if case .sent = result.outcome, result.delivery.delayed {
             // How late after its due time a delayed message went out.
-            CoreMetrics.Recorder(label: "kefu.delayed.lateness.seconds", dimensions: [], aggregate: true, factory: factory)
-                .record(Double(max(result.at - result.delivery.dueAt, 0)) / 1000)
+            lateness.record(Double(max(result.at - result.delivery.dueAt, 0)) / 1000)
         }
     }
 

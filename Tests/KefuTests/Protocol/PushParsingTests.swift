@@ -1,3 +1,4 @@
+import Foundation
 import KefuCore
 import Testing
 @testable import WeChatProtocol
@@ -8,6 +9,15 @@ struct PushParsingTests {
 
     static func interaction(_ xml: String) throws -> Interaction {
         try Push.parse(Array(xml.utf8)).interaction(appid: "wx0000000000000001", receivedAt: received)
+    }
+
+    @Test("fields are trimmed of whitespace and newlines as Foundation's whitespacesAndNewlines would", arguments: [
+        ("oAbc", "oAbc"), ("  a b \n", "a b"), ("\n\t text\r\n", "text"), (" \t\n ", ""), ("", ""),
+        ("\u{3000}全角\u{3000}", "全角"), ("\u{00A0}x", "x"),
+    ])
+    func trimming(raw: String, expected: String) {
+        #expect(trimmingWhitespace(raw) == expected)
+        #expect(trimmingWhitespace(raw) == raw.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     @Test("every Official Account push sample parses, none is rejected", arguments: try Fixtures.pushFiles())
