@@ -55,7 +55,7 @@ public struct Sender: Service {
 
     /// What a child task of the pipeline reports back.
     enum Event: Sendable {
-        case claimed([ClaimedDelivery], [String: Account])
+        case claimed([ClaimedDelivery], [String: Account], at: Int64)
         case sent(DeliveryResult, AccountPause?)
         /// `unrecorded` is handed back to be retried with the next batch, with its pauses.
         case recorded(unrecorded: [DeliveryResult], pauses: [String: AccountPause], ok: Bool)
@@ -63,7 +63,7 @@ public struct Sender: Service {
 
     public func run() async throws {
         await withTaskGroup(of: Event.self) { group in
-            var waiting: [ClaimedDelivery] = []  // claimed, not yet sent, in claim order
+            var waiting: [(delivery: ClaimedDelivery, claimedAt: Int64)] = []  // claimed, not yet sent, in claim order
             var accounts: [String: Account] = [:]
             var inFlight = 0
             var claiming = false, recording = false, idle = false
@@ -81,7 +81,7 @@ public struct Sender: Service {
             while true {
                 let stopping = Task.isShuttingDownGracefully || Task.isCancelled
                 if stopping, !waiting.isEmpty {
-                    release(waiting)
+                    release(waiting.map(\.delivery))
                     waiting.removeAll()
                 }
                 if !stopping, !claiming, waiting.count < configuration.concurrency {
@@ -90,7 +90,13 @@ public struct Sender: Service {
                     group.addTask { await claim(afterIdle: afterIdle) }
                 }
                 while inFlight < configuration.concurrency, !waiting.isEmpty {
-                    let delivery = waiting.removeFirst()
+                    let (delivery, claimedAt) = waiting.removeFirst()
+                    // A claim that has waited half its lease (WeChat answering slowly) goes back
+                    // unsent: sent after the lease expired, it could be sent twice.
+                    guard clock.nowMillis() - claimedAt < configuration.leaseMillis / 2 else {
+                        release([delivery])
+                        continue
+                    }
                     let account = accounts[delivery.appid]
                     if templates[delivery.message] == nil {
                         if templates.count >= 256 { templates.removeAll() }
@@ -113,22 +119,22 @@ public struct Sender: Service {
                 // Nothing running means shutdown has drained everything: no claim starts then.
                 guard let event = await group.next() else { break }
                 switch event {
-                case .claimed(let claimed, let claimedAccounts):
+                case .claimed(let claimed, let claimedAccounts, let claimedAt):
                     claiming = false
                     idle = claimed.isEmpty
                     accounts.merge(claimedAccounts) { _, new in new }
                     // Deliveries of an account this sender just paused go straight back.
                     let (held, ready) = claimed.partitioned { pausedHere.contains($0.appid) }
                     release(held)
-                    waiting += ready
+                    waiting += ready.map { ($0, claimedAt) }
                 case .sent(let result, let pause):
                     inFlight -= 1
                     results.append(result)
                     if let pause {
                         pauses[result.delivery.appid] = pause
                         pausedHere.insert(result.delivery.appid)
-                        let (held, kept) = waiting.partitioned { $0.appid == result.delivery.appid }
-                        release(held)
+                        let (held, kept) = waiting.partitioned { $0.delivery.appid == result.delivery.appid }
+                        release(held.map(\.delivery))
                         waiting = kept
                     }
                 case .recorded(let unrecorded, let batchPauses, let ok):
@@ -157,18 +163,19 @@ public struct Sender: Service {
             }
             await idleWait(store, .deliveries, poll: configuration.idlePoll, dueIn: dueIn)
         }
-        guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return .claimed([], [:]) }
+        let now = clock.nowMillis()
+        guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return .claimed([], [:], at: now) }
         do {
-            let claimed = try await store.claimDeliveries(owner: owner, now: clock.nowMillis(), limit: configuration.batchSize,
+            let claimed = try await store.claimDeliveries(owner: owner, now: now, limit: configuration.batchSize,
                                                           leaseMillis: configuration.leaseMillis)
             var accounts: [String: Account] = [:]
             for appid in Set(claimed.map(\.appid)) { accounts[appid] = try await store.account(appid: appid) }
-            return .claimed(claimed, accounts)
+            return .claimed(claimed, accounts, at: now)
         } catch {
             // Claims made in a failed transaction were rolled back; a claim that committed but
             // whose accounts could not be read is retried when its lease expires.
             logger.warning("claim failed", metadata: ["error": "\(String(reflecting: error))"])
-            return .claimed([], [:])
+            return .claimed([], [:], at: now)
         }
     }
 

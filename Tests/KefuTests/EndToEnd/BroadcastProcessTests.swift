@@ -122,6 +122,34 @@ struct BroadcastProcessTests {
         await harness.shutdown()
     }
 
+    @Test("WeChat answering slowly: claimed deliveries that waited half their lease go back unsent, so with retry nobody gets a message twice",
+          arguments: StoreBackend.allCases)
+    func slowWeChat(backend: StoreBackend) async throws {
+        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#, backend: backend)
+        do {
+            try await harness.startServer(extra: ["--workers", "0"])
+            let account = Self.account(24, rate: 1000)
+            try await harness.addAccount(account, mode: "plain")
+            let openids = (0..<100).map { "oSlow\($0)" }
+            try await harness.play(account.appid, Self.actions("text", openids))
+            // 4 calls in flight at 400 ms each: about 10 sends a second, while a claim takes up to
+            // 64 — most of a claim would still be waiting when its 2 s lease expires.
+            try await harness.simulator("/sim/faults", ["latency_ms": 400])
+            let workers = try await harness.startWorkers(processes: 1, extra: [
+                "--lease-seconds", "2", "--send-concurrency", "4", "--unknown-outcome", "retry"])
+            let id = try await harness.createTask(appid: account.appid, message: Self.messages[0])
+            try await harness.waitForTask(id, status: "completed", timeout: .seconds(120))
+            let received = try await harness.received(account.appid).map { $0["openid"] as! String }
+            #expect(received.count == 100, "each follower exactly once")
+            #expect(Set(received) == Set(openids))
+            #expect(Self.stats(try await harness.task(id))["sent"] as? Int == 100)
+            try await workers.stop()
+        } catch {
+            Issue.record("\(error)\n--- serve log ---\n\(harness.server?.output.suffix(3000) ?? "")")
+        }
+        await harness.shutdown()
+    }
+
     @Test("the per-account send rate holds across 3 worker processes (from the simulator's receive times, within 10%)", arguments: StoreBackend.allCases)
     func rateAcrossProcesses(backend: StoreBackend) async throws {
         let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#, backend: backend)
