@@ -22,11 +22,17 @@ public final class PostgresStore: KefuStore {
     let acquireTimeout: Duration
     let operationTimeout: Duration = .seconds(60)
     private let background: Task<Void, Never>
+    /// Why the last connection attempt failed (the listener's), for errors that would otherwise
+    /// only say that no connection came: "database … does not exist", "password authentication
+    /// failed", "connection refused".
+    let connectionHealth: ConnectionHealth
 
     public static let notifyChannel = "kefu_work"
 
-    private init(client: PostgresClient, signals: WorkSignals, background: Task<Void, Never>, acquireTimeout: Duration, logger: Logger) {
+    private init(client: PostgresClient, signals: WorkSignals, background: Task<Void, Never>, acquireTimeout: Duration,
+                 connectionHealth: ConnectionHealth, logger: Logger) {
         self.client = client
+        self.connectionHealth = connectionHealth
         self.signals = signals
         self.background = background
         self.acquireTimeout = acquireTimeout
@@ -49,15 +55,17 @@ public final class PostgresStore: KefuStore {
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,
             database: settings.database, tls: try settings.connectionTLS())
         let signals = WorkSignals()
+        let health = ConnectionHealth()
         // Started immediately, so the client is running before the first query leases a connection.
         let background = Task.immediate {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await Self.listen(connection, signals: signals, logger: logger) }
+                group.addTask { await Self.listen(connection, signals: signals, health: health, logger: logger) }
                 await client.run()
                 group.cancelAll()
             }
         }
-        return PostgresStore(client: client, signals: signals, background: background, acquireTimeout: acquireTimeout, logger: logger)
+        return PostgresStore(client: client, signals: signals, background: background, acquireTimeout: acquireTimeout,
+                             connectionHealth: health, logger: logger)
     }
 
     public func migrate() async throws {
@@ -155,7 +163,7 @@ public final class PostgresStore: KefuStore {
     /// its connection closed, which fails it, so no caller waits forever.
     private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let lease = LeaseState()
-        let acquireTimeout = acquireTimeout, operationTimeout = operationTimeout
+        let acquireTimeout = acquireTimeout, operationTimeout = operationTimeout, health = connectionHealth
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await self.client.withConnection { connection in
@@ -167,7 +175,8 @@ public final class PostgresStore: KefuStore {
             group.addTask {
                 try await Task.sleep(for: acquireTimeout)
                 guard let connection = lease.connection.withLock({ $0 }) else {
-                    throw KefuError(.unavailable, "the database did not accept a connection within \(acquireTimeout)")
+                    let cause = health.lastError.withLock { $0 }.map { ": \($0)" } ?? ""
+                    throw KefuError(.unavailable, "the database did not accept a connection within \(acquireTimeout)\(cause)")
                 }
                 try await Task.sleep(for: operationTimeout - acquireTimeout)
                 if !lease.finished.load(ordering: .sequentiallyConsistent) { closeNow(connection) }
@@ -185,11 +194,13 @@ public final class PostgresStore: KefuStore {
 
     /// Keeps one connection listening on `kefu_work`, reconnecting after failures; after each
     /// (re)connection every topic is signalled, since notifications may have been missed.
-    private static func listen(_ configuration: PostgresConnection.Configuration, signals: WorkSignals, logger: Logger) async {
+    private static func listen(_ configuration: PostgresConnection.Configuration, signals: WorkSignals, health: ConnectionHealth,
+                               logger: Logger) async {
         var failures = 0
         while !Task.isCancelled {
             do {
                 let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+                health.lastError.withLock { $0 = nil }
                 do {
                     try await withTaskCancellationHandler {
                         try await connection.listen(on: notifyChannel) { notifications in
@@ -209,6 +220,7 @@ public final class PostgresStore: KefuStore {
                 try? await connection.close()
             } catch {
                 if Task.isCancelled { return }
+                health.lastError.withLock { $0 = PostgresErrorSummary(error).description }
                 failures += 1
                 if failures == 1 { logger.warning("notification listener lost the database; reconnecting", metadata: ["error": "\(PostgresErrorSummary(error))"]) }
             }
@@ -219,6 +231,10 @@ public final class PostgresStore: KefuStore {
 
 /// Closes the channel at once, failing whatever is in flight on it (the synchronous overload).
 private func closeNow(_ connection: PostgresConnection) { _ = connection.close() as EventLoopFuture<Void> }
+
+final class ConnectionHealth: Sendable {
+    let lastError = Mutex<String?>(nil)
+}
 
 private final class LeaseState: Sendable {
     let connection = Mutex<PostgresConnection?>(nil)
@@ -231,7 +247,14 @@ struct PostgresErrorSummary: Error, CustomStringConvertible {
     init(_ error: any Error) {
         if let error = error as? PSQLError {
             let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
-            description = "\(error.serverInfo?[.message] ?? "\(error.code)")\(state)"
+            if let message = error.serverInfo?[.message] {
+                description = "\(message)\(state)"
+            } else if let underlying = error.underlying {
+                // A failure below the protocol: connection refused, host not found, TLS.
+                description = "\(error.code): \(underlying)"
+            } else {
+                description = "\(error.code)"
+            }
         } else {
             description = "\(error)"
         }

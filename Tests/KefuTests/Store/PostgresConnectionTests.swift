@@ -1,0 +1,24 @@
+import KefuApp
+import KefuCore
+import KefuStore
+import KefuTestSupport
+import Logging
+import Testing
+
+@Suite("PostgreSQL connection errors")
+struct PostgresConnectionTests {
+    @Test("a database that does not exist is named in the error, not only 'no connection'")
+    func missingDatabase() async throws {
+        let url = try await PostgresCluster.shared().url(database: "kefu_no_such_database")
+        let store = try await StoreFactory.open(url, logger: Logger(label: "test"))
+        do {
+            try await store.migrate()
+            Issue.record("migrate succeeded on a database that does not exist")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("did not accept a connection"), "\(message)")
+            #expect(message.contains("\"kefu_no_such_database\" does not exist"), "\(message)")
+        }
+        try await store.close()
+    }
+}
