@@ -66,6 +66,7 @@ public struct Sender: Service {
             var waiting: [(delivery: ClaimedDelivery, claimedAt: Int64)] = []  // claimed, not yet sent, in claim order
             var accounts: [String: Account] = [:]
             var inFlight = 0
+            var inFlightByAccount: [String: Int] = [:]
             var claiming = false, recording = false, idle = false
             var results: [DeliveryResult] = []
             var pauses: [String: AccountPause] = [:]
@@ -104,6 +105,7 @@ public struct Sender: Service {
                     }
                     let template = templates[delivery.message] ?? nil
                     inFlight += 1
+                    inFlightByAccount[delivery.appid, default: 0] += 1
                     group.addTask {
                         let (result, pause) = await send(delivery, account: account, template: template)
                         return .sent(result, pause)
@@ -111,9 +113,11 @@ public struct Sender: Service {
                 }
                 if !recording, !results.isEmpty {
                     recording = true
-                    let batch = results, batchPauses = pauses
+                    // An account's pause is recorded with the results of every call to it that
+                    // was in flight when it was decided: whoever sees the pause sees those sends.
+                    let batch = results, batchPauses = pauses.filter { inFlightByAccount[$0.key, default: 0] == 0 }
                     results = []
-                    pauses = [:]
+                    for appid in batchPauses.keys { pauses.removeValue(forKey: appid) }
                     group.addTask { await record(batch, pauses: batchPauses, retry: !stopping) }
                 }
                 // Nothing running means shutdown has drained everything: no claim starts then.
@@ -129,6 +133,8 @@ public struct Sender: Service {
                     waiting += ready.map { ($0, claimedAt) }
                 case .sent(let result, let pause):
                     inFlight -= 1
+                    inFlightByAccount[result.delivery.appid, default: 1] -= 1
+                    if inFlightByAccount[result.delivery.appid] == 0 { inFlightByAccount.removeValue(forKey: result.delivery.appid) }
                     results.append(result)
                     if let pause {
                         pauses[result.delivery.appid] = pause
