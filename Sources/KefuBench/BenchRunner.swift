@@ -108,14 +108,8 @@ public struct BenchRunner: Sendable {
     // MARK: Fan-out
 
     func fanOut(url: String, directory: TemporaryDirectory) async throws -> FanOutReport {
-        let store = try await KefuAppStore.open(url)
-        let simulator = try KefuProcess(arguments: ["simulator", "--port", "0", "--log-level", "warning"], directory: directory.path, logName: "simulator-fan")
-        try await simulator.waitUntilListening()
-        var account = TestAccounts.plain(73)
-        account.sendRate = 10_000
-        account.dailyBudget = 100_000_000
-        try await store.createAccount(account)
-        try await simulatorAccount(account, simulator: simulator, followers: [("oFan", configuration.followers), ("oCap", 200_000)])
+        let (store, simulator, account) = try await sendingAccount(73, url: url, directory: directory, logName: "simulator-fan",
+                                                                  followers: [("oFan", configuration.followers), ("oCap", 200_000)])
 
         let seedStart = ContinuousClock.now
         try await seed(store, appid: account.appid, prefix: "oFan", count: configuration.followers)
@@ -210,14 +204,8 @@ public struct BenchRunner: Sendable {
     // MARK: Delayed timeliness
 
     func delayed(url: String, directory: TemporaryDirectory) async throws -> DelayedReport {
-        let store = try await KefuAppStore.open(url)
-        let simulator = try KefuProcess(arguments: ["simulator", "--port", "0", "--log-level", "warning"], directory: directory.path, logName: "simulator-delayed")
-        try await simulator.waitUntilListening()
-        var account = TestAccounts.plain(74)
-        account.sendRate = 10_000
-        account.dailyBudget = 100_000_000
-        try await store.createAccount(account)
-        try await simulatorAccount(account, simulator: simulator, followers: [("oDue", configuration.delayed)])
+        let (store, simulator, account) = try await sendingAccount(74, url: url, directory: directory, logName: "simulator-delayed",
+                                                                  followers: [("oDue", configuration.delayed)])
         let created = SystemWallClock().nowMillis()
         let rule = try await store.createRule(DelayedRule(
             appid: account.appid, name: "bench", trigger: .init(kind: .message), delaySeconds: configuration.delaySeconds,
@@ -294,6 +282,21 @@ public struct BenchRunner: Sendable {
         let reply = try await TestHTTP.post("\(serve.baseURL)/api/v1/accounts", TestHTTP.json(body),
                                             headers: [("Authorization", "Bearer \(adminToken)")])
         guard reply.status == 201 else { throw BenchError(message: "account not created: \(reply.body)") }
+    }
+
+    /// The store, a simulator process and test account `n` in both, with a send rate and budget
+    /// that never limit the measurement, and the simulator's followers `(prefix, count)`.
+    func sendingAccount(_ n: Int, url: String, directory: TemporaryDirectory, logName: String,
+                        followers: [(String, Int)]) async throws -> (any KefuStore, KefuProcess, Account) {
+        let store = try await KefuAppStore.open(url)
+        let simulator = try KefuProcess(arguments: ["simulator", "--port", "0", "--log-level", "warning"], directory: directory.path, logName: logName)
+        try await simulator.waitUntilListening()
+        var account = TestAccounts.plain(n)
+        account.sendRate = 10_000
+        account.dailyBudget = 100_000_000
+        try await store.createAccount(account)
+        try await simulatorAccount(account, simulator: simulator, followers: followers)
+        return (store, simulator, account)
     }
 
     func simulatorAccount(_ account: Account, simulator: KefuProcess, followers: [(String, Int)]) async throws {

@@ -146,15 +146,7 @@ extension PostgresStore {
                 """, [.text(appid), .texts(batch.units.map(\.openid)), .texts(batch.units.map(\.kind)),
                       .ints(batch.units.map { Int64($0.count) })])
         }
-        if !batch.closedWindows.isEmpty {
-            try await db.execute(
-                """
-                UPDATE followers f SET window_closes_at = (
-                    SELECT max(g.closes_at) FROM grants g WHERE g.appid = f.appid AND g.openid = f.openid
-                      AND g.closes_at > $3 AND (g.remaining IS NULL OR g.remaining > 0))
-                WHERE f.appid = $1 AND f.openid = ANY($2)
-                """, [.text(appid), .texts(batch.closedWindows), .int(now)])
-        }
+        if !batch.closedWindows.isEmpty { try await recomputeWindows(db, appid: appid, openids: batch.closedWindows, now: now) }
         if !skipped.isEmpty {
             try await db.execute(
                 """
@@ -172,14 +164,15 @@ extension PostgresStore {
         return claimed
     }
 
-    static func recomputeWindow(_ db: PGSession, appid: String, openid: String, now: Int64) async throws {
+    /// Sets each follower's window to the latest close among its grants still open and usable.
+    static func recomputeWindows(_ db: PGSession, appid: String, openids: [String], now: Int64) async throws {
         try await db.execute(
             """
-            UPDATE followers SET window_closes_at = (
-                SELECT max(g.closes_at) FROM grants g WHERE g.appid = $1 AND g.openid = $2
+            UPDATE followers f SET window_closes_at = (
+                SELECT max(g.closes_at) FROM grants g WHERE g.appid = f.appid AND g.openid = f.openid
                   AND g.closes_at > $3 AND (g.remaining IS NULL OR g.remaining > 0))
-            WHERE appid = $1 AND openid = $2
-            """, [.text(appid), .text(openid), .int(now)])
+            WHERE f.appid = $1 AND f.openid = ANY($2)
+            """, [.text(appid), .texts(openids), .int(now)])
     }
 
     static func lockFollower(_ db: PGSession, appid: String, openid: String) async throws {
@@ -195,7 +188,7 @@ extension PostgresStore {
                 UPDATE grants SET remaining = remaining + 1
                 WHERE appid = $1 AND openid = $2 AND kind = $3 AND remaining IS NOT NULL AND closes_at > $4
                 """, [.text(delivery.appid), .text(delivery.openid), .text(kind), .int(now)])
-            try await recomputeWindow(db, appid: delivery.appid, openid: delivery.openid, now: now)
+            try await recomputeWindows(db, appid: delivery.appid, openids: [delivery.openid], now: now)
         }
         try await db.execute("UPDATE send_days SET used = greatest(used - 1, 0) WHERE appid = $1 AND day = $2",
                              [.text(delivery.appid), .int(QuotaDay.of(now))])

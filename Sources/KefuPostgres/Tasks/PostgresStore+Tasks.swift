@@ -156,6 +156,10 @@ extension PostgresStore {
         let task: Int64, at: Int64, appid: String, reserve: Int64, resumed: Bool
     }
 
+    /// A follower's sends left across the grants `g` aggregated over (a billion when one is
+    /// unlimited): who is in a task's audience, in the snapshot and in the preview alike.
+    static let sendsLeft = "CASE WHEN bool_or(g.remaining IS NULL) THEN 1000000000 ELSE coalesce(sum(g.remaining), 0) END"
+
     static let snapshotLeaseMillis: Int64 = 60_000
     static let snapshotChunk = 50_000
     static let snapshotParallelism = 2
@@ -224,7 +228,7 @@ extension PostgresStore {
                 INSERT INTO deliveries (task_id, test, appid, openid, due_at, window_closes_at, state, created_at)
                 SELECT $1, 0, f.appid, f.openid, $2, f.window_closes_at, 'pending', $2
                 FROM followers f JOIN (
-                    SELECT g.openid, CASE WHEN bool_or(g.remaining IS NULL) THEN 1000000000 ELSE coalesce(sum(g.remaining), 0) END AS units
+                    SELECT g.openid, \(Self.sendsLeft) AS units
                     FROM grants g WHERE g.appid = $3 AND g.closes_at > $2\(grantRange) GROUP BY g.openid
                 ) u ON u.openid = f.openid
                 WHERE f.appid = $3 AND f.window_closes_at > $2 AND f.subscribed = 1 AND u.units > $4\(followerRange)
@@ -267,7 +271,7 @@ extension PostgresStore {
             let start = max(row.int64("send_at"), now)
             let eligible = """
                 FROM followers f WHERE f.appid = $1 AND f.window_closes_at > $2 AND f.subscribed = 1
-                  AND (SELECT CASE WHEN bool_or(g.remaining IS NULL) THEN 1000000000 ELSE coalesce(sum(g.remaining), 0) END
+                  AND (SELECT \(Self.sendsLeft)
                        FROM grants g WHERE g.appid = f.appid AND g.openid = f.openid AND g.closes_at > $2) > $3
                 """
             let reachableNow = try await db.query("SELECT count(*) AS n \(eligible)", [.text(appid), .int(now), .int(reserve)]).first?.int("n") ?? 0
@@ -288,5 +292,4 @@ extension PostgresStore {
                                quotaShare: Double(atSend) / Double(budget))
         }
     }
-
 }

@@ -91,15 +91,7 @@ extension SQLiteStore {
                 WHERE grants.appid = ? AND grants.openid = v.column1 AND grants.kind = v.column2
                 """, batch.units.flatMap { [SQLiteData.text($0.openid), .text($0.kind), .integer($0.count)] } + [.text(appid)])
         }
-        if !batch.closedWindows.isEmpty {
-            _ = try await db.query(
-                """
-                UPDATE followers SET window_closes_at = (
-                    SELECT max(g.closes_at) FROM grants g WHERE g.appid = followers.appid AND g.openid = followers.openid
-                      AND g.closes_at > ? AND (g.remaining IS NULL OR g.remaining > 0))
-                WHERE appid = ? AND openid IN (\(Self.placeholders(rows: 1, columns: batch.closedWindows.count).dropFirst().dropLast()))
-                """, [.millis(now), .text(appid)] + batch.closedWindows.map { .text($0) })
-        }
+        if !batch.closedWindows.isEmpty { try await recomputeWindows(db, appid: appid, openids: batch.closedWindows, now: now) }
         if !batch.skipped.isEmpty {
             _ = try await db.query(
                 """
@@ -123,14 +115,15 @@ extension SQLiteStore {
         return claimed
     }
 
-    func recomputeWindow(_ db: SQLiteConnection, appid: String, openid: String, now: Int64) async throws {
+    /// Sets each follower's window to the latest close among its grants still open and usable.
+    func recomputeWindows(_ db: SQLiteConnection, appid: String, openids: [String], now: Int64) async throws {
         _ = try await db.query(
             """
             UPDATE followers SET window_closes_at = (
-                SELECT max(g.closes_at) FROM grants g WHERE g.appid = ?1 AND g.openid = ?2
-                  AND g.closes_at > ?3 AND (g.remaining IS NULL OR g.remaining > 0))
-            WHERE appid = ?1 AND openid = ?2
-            """, [.text(appid), .text(openid), .millis(now)])
+                SELECT max(g.closes_at) FROM grants g WHERE g.appid = followers.appid AND g.openid = followers.openid
+                  AND g.closes_at > ? AND (g.remaining IS NULL OR g.remaining > 0))
+            WHERE appid = ? AND openid IN (\(Self.placeholders(rows: 1, columns: openids.count).dropFirst().dropLast()))
+            """, [.millis(now), .text(appid)] + openids.map { .text($0) })
     }
 
     /// Gives back a reserved unit (the send did not go out) and the day's budget slot.
@@ -141,7 +134,7 @@ extension SQLiteStore {
                 UPDATE grants SET remaining = remaining + 1
                 WHERE appid = ? AND openid = ? AND kind = ? AND remaining IS NOT NULL AND closes_at > ?
                 """, [.text(delivery.appid), .text(delivery.openid), .text(kind), .millis(now)])
-            try await recomputeWindow(db, appid: delivery.appid, openid: delivery.openid, now: now)
+            try await recomputeWindows(db, appid: delivery.appid, openids: [delivery.openid], now: now)
         }
         _ = try await db.query("UPDATE send_days SET used = max(used - 1, 0) WHERE appid = ? AND day = ?",
                                [.text(delivery.appid), .millis(QuotaDay.of(now))])

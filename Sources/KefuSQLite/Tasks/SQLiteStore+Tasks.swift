@@ -197,7 +197,6 @@ extension SQLiteStore {
         }
     }
 
-
     static func changes(_ db: SQLiteConnection) async throws -> Int {
         try await db.query("SELECT changes() AS n", []).first?.int("n") ?? 0
     }

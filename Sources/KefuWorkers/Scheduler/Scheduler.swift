@@ -5,8 +5,9 @@ import ServiceLifecycle
 
 /// Starts broadcast tasks at their send time (one set-based snapshot each, exactly once across
 /// processes), moves delayed deliveries into the send queue shortly before they fall due (waking
-/// for the next one rather than polling coarsely; the queue holds them until due), completes tasks with nothing left to send, and
-/// applies the unknown-outcome policy to deliveries whose worker died mid-send (expired leases).
+/// for the next one rather than polling coarsely; the queue holds them until due), completes
+/// tasks with nothing left to send, and applies the unknown-outcome policy to deliveries whose
+/// worker died mid-send (expired leases).
 public struct Scheduler: Service {
     public struct Configuration: Sendable {
         public var interval: Duration

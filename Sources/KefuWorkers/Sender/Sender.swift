@@ -194,7 +194,7 @@ public struct Sender: Service {
         } catch {
             logger.warning("recording send results failed", metadata: ["error": "\(String(reflecting: error))",
                                                                        "kefu.deliveries": "\(results.count)"])
-            guard retry else { return .recorded(unrecorded: [], pauses: [:], ok: true) }
+            guard retry else { return .recorded(unrecorded: [], pauses: [:], ok: false) }
             try? await Task.sleep(for: .milliseconds(500))
             return .recorded(unrecorded: results, pauses: pauses, ok: false)
         }
