@@ -1,9 +1,17 @@
 import Foundation
 
+/// The parts of `kefu bench`, each measured on each backend.
+public enum BenchPhase: String, Sendable, Codable, CaseIterable {
+    case ingestion
+    case fanOut = "fan-out"
+    case delayed
+}
+
 /// What `kefu bench` measured, written as JSON and printed as a table.
 public struct BenchReport: Codable, Sendable {
     public struct Settings: Codable, Sendable {
         var followers, pushes, rounds, concurrency, delayed, delaySeconds, sendSeconds: Int
+        var phases: [String]
         init(_ configuration: BenchRunner.Configuration) {
             followers = configuration.followers
             pushes = configuration.pushes
@@ -12,6 +20,7 @@ public struct BenchReport: Codable, Sendable {
             delayed = configuration.delayed
             delaySeconds = configuration.delaySeconds
             sendSeconds = configuration.sendSeconds
+            phases = BenchPhase.allCases.filter(configuration.phases.contains).map(\.rawValue)
         }
     }
 

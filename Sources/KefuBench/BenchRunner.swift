@@ -23,6 +23,7 @@ public struct BenchRunner: Sendable {
         public var delaySeconds = 60
         public var sendSeconds = 20
         public var backends: [StoreBackend] = StoreBackend.allCases
+        public var phases: Set<BenchPhase> = Set(BenchPhase.allCases)
         public var jsonPath = "bench.json"
         public init() {}
     }
@@ -50,9 +51,11 @@ public struct BenchRunner: Sendable {
                 say("== \(backend) ==")
                 let url = try await backend.freshURL(in: directory)
                 var result = BackendReport(backend: backend.rawValue)
-                result.ingestion = try await ingestion(url: url, echo: echo, client: client, directory: directory)
-                result.fanOut = try await fanOut(url: url, directory: directory)
-                result.delayed = try await delayed(url: url, directory: directory)
+                if configuration.phases.contains(.ingestion) {
+                    result.ingestion = try await ingestion(url: url, echo: echo, client: client, directory: directory)
+                }
+                if configuration.phases.contains(.fanOut) { result.fanOut = try await fanOut(url: url, directory: directory) }
+                if configuration.phases.contains(.delayed) { result.delayed = try await delayed(url: url, directory: directory) }
                 report.backends.append(result)
             }
         } catch {

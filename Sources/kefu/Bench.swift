@@ -31,6 +31,8 @@ struct Bench: AsyncParsableCommand {
     var sendSeconds = 20
     @Option(help: "Backends, comma-separated: sqlite, postgres (default both).")
     var backends = "sqlite,postgres"
+    @Option(help: "Parts to measure, comma-separated: ingestion, fan-out, delayed (default all).")
+    var phases = "ingestion,fan-out,delayed"
     @Option(help: "Where to write the JSON report (default bench.json).")
     var json = "bench.json"
 
@@ -56,6 +58,12 @@ struct Bench: AsyncParsableCommand {
             }
             return backend
         }
+        configuration.phases = Set(try phases.split(separator: ",").map { name in
+            guard let phase = BenchPhase(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw CommandFailure(KefuError(.badConfiguration, "--phases: \(name) is not ingestion, fan-out or delayed"))
+            }
+            return phase
+        })
         do {
             let report = try await BenchRunner(configuration: configuration, say: { say($0) }).run()
             say("\nkefu bench on \(report.machine)\n\n\(report.table)\n\nJSON: \(json)")
