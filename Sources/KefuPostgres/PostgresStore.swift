@@ -110,13 +110,15 @@ public final class PostgresStore: KefuStore {
     // MARK: Transactions
 
     /// Runs `body` in one transaction; retried whole when PostgreSQL reports a deadlock or a
-    /// serialization failure (nothing of it was committed).
-    func write<T: Sendable>(_ body: @escaping @Sendable (PGSession) async throws -> T) async throws -> T {
+    /// serialization failure (nothing of it was committed). With `transaction: false` the body
+    /// must be a single statement, which is a transaction of its own, and saves two round trips.
+    func write<T: Sendable>(transaction: Bool = true, _ body: @escaping @Sendable (PGSession) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
                 return try await withConnection { connection in
                     let db = PGSession(connection: connection, logger: self.logger)
+                    guard transaction else { return try await body(db) }
                     try await db.execute("BEGIN")
                     do {
                         let result = try await body(db)

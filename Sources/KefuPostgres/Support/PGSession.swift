@@ -11,6 +11,7 @@ enum PGValue: Sendable {
     case double(Double)
     case texts([String])
     case ints([Int64])
+    case bools([Bool])
     case null
 
     static func int(_ value: Int) -> PGValue { .int(Int64(value)) }
@@ -48,6 +49,7 @@ struct PGSession: Sendable {
             case .double(let number): bindings.append(number)
             case .texts(let texts): bindings.append(texts)
             case .ints(let numbers): bindings.append(numbers)
+            case .bools(let flags): bindings.append(flags)
             case .null: bindings.appendNull()
             }
         }

@@ -212,5 +212,7 @@ enum PostgresSchema {
             )
             """,
         ],
+        // 3: `kefu_record`, a batch of interactions recorded in one statement (see `RecordFunction`).
+        RecordFunction.migration,
     ]
 }

@@ -138,6 +138,43 @@ struct LedgerBehaviourTests {
         }
     }
 
+    @Test("the latest interaction by time decides subscription, whatever the arrival order, in a batch or across batches",
+          arguments: StoreBackend.allCases)
+    func batchOrder(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            try await Self.setUp(store)
+            _ = try await Self.record(store, [
+                Self.interaction("oA", .message, at: Self.t0), Self.interaction("oB", .unsubscribe, at: Self.t0),
+                Self.interaction("oC", .message, at: Self.t0), Self.interaction("oC", .event, at: Self.t0 + 3000),
+            ], now: Self.t0)
+            // oC: an unsubscribe arriving after a later event still unsubscribes.
+            _ = try await Self.record(store, [Self.interaction("oC", .unsubscribe, at: Self.t0 + 2000)], now: Self.t0 + 3000)
+            let c = try #require(try await store.follower(appid: Self.appid, openid: "oC", now: Self.t0 + 3000, recent: 10))
+            #expect(!c.subscribed)
+            #expect(c.lastInteraction == .event)
+            #expect(c.grants.isEmpty)
+            _ = try await Self.record(store, [
+                // oA: an event after an unsubscribe keeps the follower unsubscribed; the message
+                // before the unsubscribe opens nothing.
+                Self.interaction("oA", .event, at: Self.t0 + 3000), Self.interaction("oA", .unsubscribe, at: Self.t0 + 2000),
+                Self.interaction("oA", .message, at: Self.t0 + 1000),
+                // oB: a follow, then a menu click with its key, arriving last.
+                Self.interaction("oB", .click, at: Self.t0 + 3000, key: "MENU_1"), Self.interaction("oB", .subscribe, at: Self.t0 + 2000),
+            ], now: Self.t0 + 3000)
+            let a = try #require(try await store.follower(appid: Self.appid, openid: "oA", now: Self.t0 + 3000, recent: 10))
+            #expect(!a.subscribed)
+            #expect(a.lastInteraction == .event && a.lastInteractionAt == Self.t0 + 3000)
+            #expect(a.grants.isEmpty)
+            let b = try #require(try await store.follower(appid: Self.appid, openid: "oB", now: Self.t0 + 3000, recent: 10))
+            #expect(b.subscribed)
+            #expect(b.lastInteraction == .click)
+            #expect(b.grants.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.click, .subscribe])
+            #expect(b.recentInteractions.first { $0.kind == .click }?.key == "MENU_1")
+            #expect(b.recentInteractions.first { $0.kind == .subscribe }?.key == nil)
+            #expect(try await Self.audience(store, now: Self.t0 + 3000).map(\.openid) == ["oB"])
+        }
+    }
+
     @Test("a retried push is recorded once, in the same batch or a later one", arguments: StoreBackend.allCases)
     func dedupe(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in

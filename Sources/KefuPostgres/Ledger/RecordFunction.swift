@@ -1,0 +1,152 @@
+import KefuStore
+
+/// `kefu_record`: one batch of interactions into the window ledger, as a server-side function
+/// (migration 3), so that recording a batch is one statement and one round trip whose plans
+/// PostgreSQL keeps per connection, instead of eight statements parsed and planned per batch.
+///
+/// The steps are those of `SQLiteStore.record`: the log and the trigger inbox, then per follower
+/// the latest interaction, the grants, the unsubscribe mark, the subscription, the grants an
+/// unsubscribe closes, and the window. An upsert may touch a row once per statement, so each step
+/// first reduces the recorded rows to one per follower or per grant: the latest by (time, log id).
+/// Rows are written in key order (bytewise, as Swift sorts), so two servers recording overlapping
+/// batches lock followers in the same order.
+///
+/// Arguments:
+/// - the batch, as parallel arrays with one element per interaction. Arrays cannot carry NULL
+///   through the client, so `has_key` and `has_content` say whether `key` and `content` are set;
+/// - what the window policy makes of each kind, as parallel arrays with one element per kind, so
+///   the rules stay in Swift: `subscribes` is 1 or 0 for a kind that decides subscription
+///   (0: an unsubscribe) and -1 for one that leaves it as it is; `grant_seconds` is how long the
+///   window the kind opens stays open (0: none); `grant_sends` the sends it allows (-1: unlimited);
+/// - `now`.
+/// Returns the appid and dedupe key of each interaction recorded for the first time.
+///
+/// The plans are cached for the life of a connection, including their join methods, and the
+/// statistics of a young table can say it is tiny. Hash and merge joins and sequential scans are
+/// therefore switched off inside the function: every statement touches a batch's worth of rows
+/// by key, which is what index lookups in nested loops are for, at any table size.
+///
+/// The body is part of migration 3 and so never changes: a new version is a new migration with
+/// `CREATE OR REPLACE FUNCTION`.
+enum RecordFunction {
+    static let migration: [String] = [
+        """
+        CREATE TYPE kefu_recorded AS (
+            id BIGINT, appid TEXT COLLATE "C", openid TEXT COLLATE "C", kind TEXT COLLATE "C",
+            at BIGINT, subscribes INTEGER, grant_closes BIGINT, grant_sends BIGINT, dedupe_key TEXT COLLATE "C"
+        )
+        """,
+        """
+        CREATE FUNCTION kefu_record(
+            p_appid TEXT[], p_openid TEXT[], p_kind TEXT[], p_detail TEXT[],
+            p_key TEXT[], p_has_key BOOLEAN[], p_content TEXT[], p_has_content BOOLEAN[],
+            p_at BIGINT[], p_dedupe_key TEXT[],
+            p_policy_kind TEXT[], p_policy_subscribes INTEGER[], p_policy_grant_seconds BIGINT[], p_policy_grant_sends BIGINT[],
+            p_now BIGINT
+        ) RETURNS TABLE (recorded_appid TEXT, recorded_dedupe_key TEXT) LANGUAGE plpgsql
+        SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off
+        AS $record$
+        DECLARE
+            recorded kefu_recorded[];
+        BEGIN
+            -- The log and the trigger inbox; imports trigger nothing. A dedupe key repeated in
+            -- the batch is recorded once.
+            WITH logged AS (
+                INSERT INTO interactions (appid, openid, kind, detail, key, content, at, received_at, dedupe_key)
+                SELECT i.appid, i.openid, i.kind, i.detail, CASE WHEN i.has_key THEN i.key END,
+                       CASE WHEN i.has_content THEN i.content END, i.at, p_now, i.dedupe_key
+                FROM unnest(p_appid, p_openid, p_kind, p_detail, p_key, p_has_key, p_content, p_has_content, p_at, p_dedupe_key)
+                    WITH ORDINALITY AS i(appid, openid, kind, detail, key, has_key, content, has_content, at, dedupe_key, ord)
+                ORDER BY i.ord
+                ON CONFLICT (appid, dedupe_key) DO NOTHING
+                RETURNING interactions.id, interactions.appid, interactions.openid, interactions.kind, interactions.at,
+                          interactions.detail, interactions.dedupe_key
+            ), inbox AS (
+                INSERT INTO trigger_inbox (interaction_id) SELECT l.id FROM logged l WHERE l.detail <> 'import'
+            )
+            SELECT array_agg(ROW(l.id, l.appid, l.openid, l.kind, l.at, coalesce(p.subscribes, -1),
+                                 CASE WHEN p.grant_seconds > 0 THEN l.at + p.grant_seconds * 1000 ELSE 0 END,
+                                 coalesce(p.grant_sends, -1), l.dedupe_key)::kefu_recorded)
+            INTO recorded
+            FROM logged l
+            LEFT JOIN unnest(p_policy_kind, p_policy_subscribes, p_policy_grant_seconds, p_policy_grant_sends)
+                AS p(kind, subscribes, grant_seconds, grant_sends) ON p.kind = l.kind;
+            IF recorded IS NULL THEN
+                RETURN;
+            END IF;
+
+            -- The latest interaction. A new follower also gets its subscription and its window
+            -- from this batch, which the steps below then find unchanged.
+            INSERT INTO followers (appid, openid, subscribed, last_interaction_at, last_interaction, last_interaction_id,
+                                   window_closes_at)
+            SELECT l.appid, l.openid, coalesce(d.subscribes, 1), l.at, l.kind, l.id, w.closes
+            FROM (SELECT DISTINCT ON (appid, openid) appid, openid, at, kind, id FROM unnest(recorded)
+                  ORDER BY appid, openid, at DESC, id DESC) l
+            LEFT JOIN (SELECT DISTINCT ON (appid, openid) appid, openid, subscribes FROM unnest(recorded)
+                       WHERE subscribes >= 0 ORDER BY appid, openid, at DESC, id DESC) d
+              ON d.appid = l.appid AND d.openid = l.openid
+            JOIN (SELECT appid, openid,
+                         CASE WHEN bool_or(subscribes = 0) THEN NULL
+                              ELSE max(grant_closes) FILTER (WHERE grant_closes > p_now AND grant_sends <> 0) END AS closes
+                  FROM unnest(recorded) GROUP BY appid, openid) w
+              ON w.appid = l.appid AND w.openid = l.openid
+            ORDER BY l.appid, l.openid
+            ON CONFLICT (appid, openid) DO UPDATE SET
+                last_interaction_at = excluded.last_interaction_at,
+                last_interaction = excluded.last_interaction,
+                last_interaction_id = excluded.last_interaction_id
+            WHERE (excluded.last_interaction_at, excluded.last_interaction_id)
+                > (followers.last_interaction_at, followers.last_interaction_id);
+
+            -- Grants still open, the latest per kind.
+            INSERT INTO grants (appid, openid, kind, opened_at, opened_id, closes_at, remaining)
+            SELECT appid, openid, kind, at, id, grant_closes, nullif(grant_sends, -1)
+            FROM (SELECT DISTINCT ON (appid, openid, kind) * FROM unnest(recorded) WHERE grant_closes > 0
+                  ORDER BY appid, openid, kind, at DESC, id DESC) g
+            WHERE grant_closes > p_now
+            ORDER BY appid, openid, kind
+            ON CONFLICT (appid, openid, kind) DO UPDATE SET
+                opened_at = excluded.opened_at, opened_id = excluded.opened_id,
+                closes_at = excluded.closes_at, remaining = excluded.remaining
+            WHERE (excluded.opened_at, excluded.opened_id) > (grants.opened_at, grants.opened_id);
+
+            -- An unsubscribe closes every grant opened before it, whichever arrived first.
+            UPDATE followers f SET unsubscribed_at = u.at, unsubscribed_id = u.id
+            FROM (SELECT DISTINCT ON (appid, openid) appid, openid, at, id FROM unnest(recorded)
+                  WHERE subscribes = 0 ORDER BY appid, openid, at DESC, id DESC) u
+            WHERE f.appid = u.appid AND f.openid = u.openid
+              AND (f.unsubscribed_at IS NULL OR (f.unsubscribed_at, f.unsubscribed_id) < (u.at, u.id));
+            -- Subscription follows the latest interaction that decides it, which need not be the
+            -- latest interaction: compared with the log, so that one arriving late is weighed
+            -- against those already recorded.
+            UPDATE followers f SET subscribed = d.subscribes
+            FROM (SELECT DISTINCT ON (appid, openid) appid, openid, subscribes, at, id FROM unnest(recorded)
+                  WHERE subscribes >= 0 ORDER BY appid, openid, at DESC, id DESC) d
+            WHERE f.appid = d.appid AND f.openid = d.openid AND f.subscribed <> d.subscribes
+              AND (d.subscribes = 0 OR f.unsubscribed_at IS NULL OR (d.at, d.id) > (f.unsubscribed_at, f.unsubscribed_id))
+              AND NOT EXISTS (
+                  SELECT 1 FROM interactions i
+                  JOIN unnest(p_policy_kind, p_policy_subscribes) AS p(kind, subscribes) ON p.kind = i.kind AND p.subscribes >= 0
+                  WHERE i.appid = d.appid AND i.openid = d.openid AND (i.at, i.id) > (d.at, d.id));
+            DELETE FROM grants g USING followers f
+            WHERE (f.appid, f.openid) IN (SELECT appid, openid FROM unnest(recorded))
+              AND f.unsubscribed_at IS NOT NULL
+              AND g.appid = f.appid AND g.openid = f.openid
+              AND (g.opened_at, g.opened_id) < (f.unsubscribed_at, f.unsubscribed_id);
+
+            -- The window: the latest close among grants open with sends left.
+            UPDATE followers f SET window_closes_at = w.closes
+            FROM (SELECT t.appid, t.openid,
+                         (SELECT max(g.closes_at) FROM grants g
+                          WHERE g.appid = t.appid AND g.openid = t.openid AND g.closes_at > p_now
+                            AND (g.remaining IS NULL OR g.remaining > 0)) AS closes
+                  FROM (SELECT DISTINCT appid, openid FROM unnest(recorded)) t) w
+            WHERE f.appid = w.appid AND f.openid = w.openid AND f.window_closes_at IS DISTINCT FROM w.closes;
+
+            PERFORM pg_notify('\(PostgresStore.notifyChannel)', '\(WorkTopic.interactions.rawValue)');
+            RETURN QUERY SELECT r.appid::text, r.dedupe_key::text FROM unnest(recorded) r;
+        END
+        $record$
+        """,
+    ]
+}
