@@ -292,6 +292,8 @@ public struct BenchRunner: Sendable {
     func sendingAccount(_ n: Int, url: String, directory: TemporaryDirectory, logName: String,
                         followers: [(String, Int)]) async throws -> (any KefuStore, KefuProcess, Account) {
         let store = try await KefuAppStore.open(url)
+        // Migrated here too: with --phases, no `kefu serve` may have run on this store yet.
+        try await store.migrate()
         let simulator = try KefuProcess(arguments: ["simulator", "--port", "0", "--log-level", "warning"], directory: directory.path, logName: logName)
         try await simulator.waitUntilListening()
         var account = TestAccounts.plain(n)

@@ -68,7 +68,7 @@ struct Bench: AsyncParsableCommand {
             let report = try await BenchRunner(configuration: configuration, say: { say($0) }).run()
             say("\nkefu bench on \(report.machine)\n\n\(report.table)\n\nJSON: \(json)")
         } catch {
-            throw CommandFailure(error)
+            throw CommandFailure(error, withCause: true)
         }
     }
 }

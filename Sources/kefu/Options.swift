@@ -145,8 +145,15 @@ enum ConfigurationLoader {
 /// Errors reach the user as one line, without a stack or a secret.
 struct CommandFailure: Error, CustomStringConvertible {
     var description: String
-    init(_ error: any Error) {
-        if let error = error as? KefuError { description = error.message } else { description = "\(error)" }
+    /// `withCause`: also say what lay beneath (a store's or the network's own error, which never
+    /// carries a URL or a secret), for commands whose user is the operator at the terminal.
+    init(_ error: any Error, withCause: Bool = false) {
+        if let error = error as? KefuError {
+            description = error.message
+            if withCause, let underlying = error.underlying { description += ": \(underlying)" }
+        } else {
+            description = "\(error)"
+        }
     }
 }
 

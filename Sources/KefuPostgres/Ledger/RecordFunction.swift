@@ -5,7 +5,7 @@ import KefuStore
 /// PostgreSQL keeps per connection, instead of eight statements parsed and planned per batch.
 ///
 /// The steps are those of `SQLiteStore.record`: the log and the trigger inbox, then per follower
-/// the latest interaction, the grants, the unsubscribe mark, the subscription, the grants an
+/// the latest interaction and subscription, the grants, the unsubscribe mark, the grants an
 /// unsubscribe closes, and the window. An upsert may touch a row once per statement, so each step
 /// first reduces the recorded rows to one per follower or per grant: the latest by (time, log id).
 /// Rows are written in key order (bytewise, as Swift sorts), so two servers recording overlapping
@@ -30,6 +30,7 @@ import KefuStore
 /// `CREATE OR REPLACE FUNCTION`.
 enum RecordFunction {
     static let migration: [String] = [
+        "ALTER TABLE followers ADD COLUMN decided_at BIGINT, ADD COLUMN decided_id BIGINT",
         """
         CREATE TYPE kefu_recorded AS (
             id BIGINT, appid TEXT COLLATE "C", openid TEXT COLLATE "C", kind TEXT COLLATE "C",
@@ -75,28 +76,26 @@ enum RecordFunction {
                 RETURN;
             END IF;
 
-            -- The latest interaction. A new follower also gets its subscription and its window
-            -- from this batch, which the steps below then find unchanged.
+            -- Per follower, in one pass (joining the batch with itself would be quadratic, with
+            -- hash joins off): the latest interaction; the latest deciding subscription, which
+            -- need not be the latest interaction and is kept with its (time, log id) so that one
+            -- arriving late is weighed against it; and, for a new follower, its window from this
+            -- batch's grants, which the recomputation below then finds unchanged.
             INSERT INTO followers (appid, openid, subscribed, last_interaction_at, last_interaction, last_interaction_id,
-                                   window_closes_at)
-            SELECT l.appid, l.openid, coalesce(d.subscribes, 1), l.at, l.kind, l.id, w.closes
-            FROM (SELECT DISTINCT ON (appid, openid) appid, openid, at, kind, id FROM unnest(recorded)
-                  ORDER BY appid, openid, at DESC, id DESC) l
-            LEFT JOIN (SELECT DISTINCT ON (appid, openid) appid, openid, subscribes FROM unnest(recorded)
-                       WHERE subscribes >= 0 ORDER BY appid, openid, at DESC, id DESC) d
-              ON d.appid = l.appid AND d.openid = l.openid
-            JOIN (SELECT appid, openid,
+                                   decided_at, decided_id, window_closes_at)
+            SELECT appid, openid, coalesce(subscribes[1], 1), ats[1], kinds[1], ids[1], decided_ats[1], decided_ids[1], closes
+            FROM (SELECT appid, openid,
+                         array_agg(at ORDER BY at DESC, id DESC) AS ats,
+                         array_agg(kind ORDER BY at DESC, id DESC) AS kinds,
+                         array_agg(id ORDER BY at DESC, id DESC) AS ids,
+                         array_agg(subscribes ORDER BY at DESC, id DESC) FILTER (WHERE subscribes >= 0) AS subscribes,
+                         array_agg(at ORDER BY at DESC, id DESC) FILTER (WHERE subscribes >= 0) AS decided_ats,
+                         array_agg(id ORDER BY at DESC, id DESC) FILTER (WHERE subscribes >= 0) AS decided_ids,
                          CASE WHEN bool_or(subscribes = 0) THEN NULL
                               ELSE max(grant_closes) FILTER (WHERE grant_closes > p_now AND grant_sends <> 0) END AS closes
-                  FROM unnest(recorded) GROUP BY appid, openid) w
-              ON w.appid = l.appid AND w.openid = l.openid
-            ORDER BY l.appid, l.openid
-            ON CONFLICT (appid, openid) DO UPDATE SET
-                last_interaction_at = excluded.last_interaction_at,
-                last_interaction = excluded.last_interaction,
-                last_interaction_id = excluded.last_interaction_id
-            WHERE (excluded.last_interaction_at, excluded.last_interaction_id)
-                > (followers.last_interaction_at, followers.last_interaction_id);
+                  FROM unnest(recorded) GROUP BY appid, openid) c
+            ORDER BY appid, openid
+            \(FollowerUpsert.onConflict);
 
             -- Grants still open, the latest per kind.
             INSERT INTO grants (appid, openid, kind, opened_at, opened_id, closes_at, remaining)
@@ -116,18 +115,6 @@ enum RecordFunction {
                   WHERE subscribes = 0 ORDER BY appid, openid, at DESC, id DESC) u
             WHERE f.appid = u.appid AND f.openid = u.openid
               AND (f.unsubscribed_at IS NULL OR (f.unsubscribed_at, f.unsubscribed_id) < (u.at, u.id));
-            -- Subscription follows the latest interaction that decides it, which need not be the
-            -- latest interaction: compared with the log, so that one arriving late is weighed
-            -- against those already recorded.
-            UPDATE followers f SET subscribed = d.subscribes
-            FROM (SELECT DISTINCT ON (appid, openid) appid, openid, subscribes, at, id FROM unnest(recorded)
-                  WHERE subscribes >= 0 ORDER BY appid, openid, at DESC, id DESC) d
-            WHERE f.appid = d.appid AND f.openid = d.openid AND f.subscribed <> d.subscribes
-              AND (d.subscribes = 0 OR f.unsubscribed_at IS NULL OR (d.at, d.id) > (f.unsubscribed_at, f.unsubscribed_id))
-              AND NOT EXISTS (
-                  SELECT 1 FROM interactions i
-                  JOIN unnest(p_policy_kind, p_policy_subscribes) AS p(kind, subscribes) ON p.kind = i.kind AND p.subscribes >= 0
-                  WHERE i.appid = d.appid AND i.openid = d.openid AND (i.at, i.id) > (d.at, d.id));
             DELETE FROM grants g USING followers f
             WHERE (f.appid, f.openid) IN (SELECT appid, openid FROM unnest(recorded))
               AND f.unsubscribed_at IS NOT NULL

@@ -5,10 +5,10 @@ import SQLiteNIO
 extension SQLiteStore {
     /// Applies a batch in a fixed number of set-based statements, whatever its size:
     /// 1. append to the log, skipping retries (`ON CONFLICT DO NOTHING … RETURNING`);
-    /// 2. upsert the followers (the latest interaction wins);
+    /// 2. upsert the followers (the latest interaction wins, and the latest deciding one sets
+    ///    subscription);
     /// 3. open or reset the grants the policy names (the latest opening wins);
-    /// 4. let each follower's latest unsubscribe close the grants opened before it, and its latest
-    ///    deciding interaction set its subscription;
+    /// 4. let each follower's latest unsubscribe close the grants opened before it;
     /// 5. recompute the window summary of the touched followers.
     /// Steps 2–4 compare (time, log id) instead of relying on statement order, so out-of-order
     /// pushes give the same ledger as in-order ones; at equal times (CreateTime has one-second
@@ -44,23 +44,22 @@ extension SQLiteStore {
             applied.sort { $0.id < $1.id }
             guard !applied.isEmpty else { return fresh }
 
+            // Row by row, in log order: the latest interaction, and the latest one deciding
+            // subscription (events and unknown kinds decide nothing), each kept with its
+            // (time, log id) so that one arriving late is weighed against it.
             var followerBinds: [SQLiteData] = []
             for (item, id) in applied {
+                let decides = item.kind != .event && item.kind != .other
                 followerBinds += [.text(item.appid), .text(item.openid), .integer(item.kind == .unsubscribe ? 0 : 1),
-                                  .millis(item.at), .text(item.kind.rawValue), .millis(id)]
+                                  .millis(item.at), .text(item.kind.rawValue), .millis(id),
+                                  decides ? .millis(item.at) : .null, decides ? .millis(id) : .null]
             }
             _ = try await db.query(
                 """
-                INSERT INTO followers (appid, openid, subscribed, last_interaction_at, last_interaction, last_interaction_id)
-                VALUES \(Self.placeholders(rows: applied.count, columns: 6))
-                ON CONFLICT (appid, openid) DO UPDATE SET
-                    subscribed = CASE WHEN excluded.last_interaction IN ('event', 'other')
-                                      THEN followers.subscribed ELSE excluded.subscribed END,
-                    last_interaction_at = excluded.last_interaction_at,
-                    last_interaction = excluded.last_interaction,
-                    last_interaction_id = excluded.last_interaction_id
-                WHERE (excluded.last_interaction_at, excluded.last_interaction_id)
-                    > (followers.last_interaction_at, followers.last_interaction_id)
+                INSERT INTO followers (appid, openid, subscribed, last_interaction_at, last_interaction, last_interaction_id,
+                                       decided_at, decided_id)
+                VALUES \(Self.placeholders(rows: applied.count, columns: 8))
+                \(FollowerUpsert.onConflict)
                 """, followerBinds)
 
             var grantRows = 0
@@ -92,35 +91,6 @@ extension SQLiteStore {
                     WHERE appid = ?1 AND openid = ?2
                       AND (unsubscribed_at IS NULL OR (unsubscribed_at, unsubscribed_id) < (?3, ?4))
                     """, [.text(item.appid), .text(item.openid), .millis(item.at), .millis(id)])
-            }
-
-            // Subscription follows the latest interaction that decides it, which need not be the
-            // latest interaction: compared with the log, so that one arriving late is weighed
-            // against those already recorded (the upsert above settled the in-order case).
-            var deciding: [String: (item: Interaction, id: Int64)] = [:]
-            for entry in applied where entry.item.kind != .event && entry.item.kind != .other {
-                let key = "\(entry.item.appid)\u{0}\(entry.item.openid)"
-                if deciding[key].map({ ($0.item.at, $0.id) < (entry.item.at, entry.id) }) ?? true { deciding[key] = entry }
-            }
-            if !deciding.isEmpty {
-                var subscriptionBinds: [SQLiteData] = []
-                for (item, id) in deciding.values {
-                    subscriptionBinds += [.text(item.appid), .text(item.openid), .integer(item.kind == .unsubscribe ? 0 : 1),
-                                          .millis(item.at), .millis(id)]
-                }
-                _ = try await db.query(
-                    """
-                    WITH d(appid, openid, subscribed, at, id) AS (VALUES \(Self.placeholders(rows: deciding.count, columns: 5)))
-                    UPDATE followers SET subscribed = d.subscribed
-                    FROM d
-                    WHERE followers.appid = d.appid AND followers.openid = d.openid AND followers.subscribed <> d.subscribed
-                      AND (d.subscribed = 0 OR followers.unsubscribed_at IS NULL
-                           OR (d.at, d.id) > (followers.unsubscribed_at, followers.unsubscribed_id))
-                      AND NOT EXISTS (
-                          SELECT 1 FROM interactions i
-                          WHERE i.appid = d.appid AND i.openid = d.openid AND (i.at, i.id) > (d.at, d.id)
-                            AND i.kind NOT IN ('event', 'other'))
-                    """, subscriptionBinds)
             }
 
             var touched: [SQLiteData] = [.millis(now)]

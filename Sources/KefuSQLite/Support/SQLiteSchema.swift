@@ -174,5 +174,10 @@ enum SQLiteSchema {
         [
             "CREATE INDEX deliveries_created ON deliveries (created_at)",
         ],
+        // 5: the (time, log id) of the interaction that decided each follower's subscription.
+        [
+            "ALTER TABLE followers ADD COLUMN decided_at INTEGER",
+            "ALTER TABLE followers ADD COLUMN decided_id INTEGER",
+        ],
     ]
 }

@@ -1,0 +1,26 @@
+/// The follower upsert's `ON CONFLICT` clause, the same in both stores' SQL: which parts of the
+/// incoming row (an `INSERT INTO followers` with the decided columns) replace the follower's.
+public enum FollowerUpsert {
+    public static let onConflict = """
+        ON CONFLICT (appid, openid) DO UPDATE SET
+            last_interaction_at = CASE WHEN \(later) THEN excluded.last_interaction_at ELSE followers.last_interaction_at END,
+            last_interaction = CASE WHEN \(later) THEN excluded.last_interaction ELSE followers.last_interaction END,
+            last_interaction_id = CASE WHEN \(later) THEN excluded.last_interaction_id ELSE followers.last_interaction_id END,
+            subscribed = CASE WHEN \(decides) THEN excluded.subscribed ELSE followers.subscribed END,
+            decided_at = CASE WHEN \(decides) THEN excluded.decided_at ELSE followers.decided_at END,
+            decided_id = CASE WHEN \(decides) THEN excluded.decided_id ELSE followers.decided_id END
+        WHERE \(later) OR \(decides)
+        """
+
+    /// The incoming latest interaction is later, by (time, log id), than the follower's.
+    static let later = """
+        (excluded.last_interaction_at, excluded.last_interaction_id) > (followers.last_interaction_at, followers.last_interaction_id)
+        """
+    /// The incoming row carries an interaction deciding subscription (a follow, a message, an
+    /// unsubscribe) later than the one that decided the follower's; when that one is unknown
+    /// (followers recorded before `decided_at` existed), any decides.
+    static let decides = """
+        (excluded.decided_at IS NOT NULL AND (excluded.decided_at, excluded.decided_id) \
+        > (coalesce(followers.decided_at, -1), coalesce(followers.decided_id, -1)))
+        """
+}
