@@ -100,7 +100,9 @@ public struct FanOutReport: Codable, Sendable {
     var seedSeconds: Double
     var snapshotSeconds: Double
     var queued: Int
+    /// The median of `simulatorCapacityRounds`.
     var simulatorCapacityPerSecond: Double
+    var simulatorCapacityRounds: [Double]
     var sendPerSecond: Double
     var sendRatio: Double
     var workerPeakResidentMiB: Double

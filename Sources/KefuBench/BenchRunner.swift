@@ -130,8 +130,10 @@ public struct BenchRunner: Sendable {
         say(String(format: "fan-out: snapshot of %d deliveries in %.2f s", queued, snapshotSeconds))
 
         // The simulator's capacity, with the client kefu's sender uses, at its concurrency.
-        let capacity = try await simulatorCapacity(account, simulator: simulator)
-        say(String(format: "fan-out: simulator capacity %.0f sends/s", capacity))
+        let rounds = try await simulatorCapacity(account, simulator: simulator)
+        let capacity = rounds.sorted()[rounds.count / 2]
+        say(String(format: "fan-out: simulator capacity %.0f sends/s (median of %@)", capacity,
+                   rounds.map { String(format: "%.0f", $0) }.joined(separator: ", ")))
 
         // Progress is read from the simulator (what WeChat accepted), not from the store, so the
         // measurement adds no load to the database it measures.
@@ -157,7 +159,8 @@ public struct BenchRunner: Sendable {
         try await store.close()
         let sendRate = firstSent.map { Double(last.1 - $0.1) / max(Self.seconds(between: $0.0, last.0), 0.001) } ?? 0
         let report = FanOutReport(followers: configuration.followers, seedSeconds: seedSeconds, snapshotSeconds: snapshotSeconds,
-                                  queued: queued, simulatorCapacityPerSecond: capacity, sendPerSecond: sendRate,
+                                  queued: queued, simulatorCapacityPerSecond: capacity, simulatorCapacityRounds: rounds,
+                                  sendPerSecond: sendRate,
                                   sendRatio: capacity > 0 ? sendRate / capacity : 0, workerPeakResidentMiB: peakMiB)
         say(String(format: "fan-out: kefu sent %.0f/s (ratio %.2f of the simulator's capacity); worker peak RSS %.0f MiB",
                    sendRate, report.sendRatio, peakMiB))
@@ -177,7 +180,8 @@ public struct BenchRunner: Sendable {
         }
     }
 
-    func simulatorCapacity(_ account: Account, simulator: KefuProcess) async throws -> Double {
+    /// Sends per second in each measured round.
+    func simulatorCapacity(_ account: Account, simulator: KefuProcess) async throws -> [Double] {
         let client = WeChatAPI.makeHTTPClient(connections: 32)
         let api = WeChatAPI(baseURL: simulator.baseURL, client: client)
         let token: String
@@ -207,7 +211,7 @@ public struct BenchRunner: Sendable {
             if round > 0 { rates.append(Double(count) / Self.seconds(since: start)) }
         }
         try await client.shutdown()
-        return rates.sorted()[rates.count / 2]
+        return rates
     }
 
     // MARK: Delayed timeliness

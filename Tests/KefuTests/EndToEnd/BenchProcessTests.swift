@@ -38,5 +38,33 @@ struct BenchProcessTests {
         }
         #expect(bench.output.contains("| measure | target | sqlite | postgres |"))
     }
+
+    @Test("--phases runs only the parts named, on a store no kefu serve has migrated; an unknown part is refused")
+    func phases() async throws {
+        let directory = try TemporaryDirectory(prefix: "kefu-bench-test")
+        defer { directory.remove() }
+        let json = directory.file("bench.json")
+        let bench = try KefuProcess(
+            arguments: ["bench", "--backends", "postgres", "--phases", "fan-out", "--followers", "500", "--send-seconds", "1",
+                        "--json", json],
+            directory: directory.path, logName: "bench-phases")
+        try await eventually("the benchmark to finish", timeout: .seconds(300), poll: .milliseconds(200)) { !bench.process.isRunning }
+        #expect(bench.process.terminationStatus == 0, "\(bench.output.suffix(3000))")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any] ?? [:]
+        #expect((report["configuration"] as? [String: Any])?["phases"] as? [String] == ["fan-out"])
+        let backends = report["backends"] as? [[String: Any]] ?? []
+        #expect(backends.map { $0["backend"] as? String } == ["postgres"])
+        let backend = try #require(backends.first)
+        #expect((backend["ingestion"] as? [String: Any] ?? [:]).isEmpty)
+        #expect(backend["delayed"] == nil)
+        let fanOut = backend["fanOut"] as? [String: Any] ?? [:]
+        #expect(fanOut["queued"] as? Int == 500, "the whole audience snapshotted")
+        #expect((fanOut["simulatorCapacityRounds"] as? [Double])?.count == 3)
+
+        let refused = try KefuProcess(arguments: ["bench", "--phases", "ingestion,warp"], directory: directory.path, logName: "bench-refused")
+        try await eventually("the refusal", timeout: .seconds(30), poll: .milliseconds(50)) { !refused.process.isRunning }
+        #expect(refused.process.terminationStatus != 0)
+        #expect(refused.output.contains("--phases: warp is not ingestion, fan-out or delayed"), "\(refused.output.suffix(500))")
+    }
 }
 }
