@@ -7,18 +7,23 @@ extension EndToEnd {
 /// writes a complete report. (Its figures are not asserted: speed is measured, not tested.)
 @Suite("The benchmark program", .serialized)
 struct BenchProcessTests {
+    /// Runs `kefu bench` with `arguments` to the end; its output and JSON report.
+    static func bench(_ arguments: [String], in directory: TemporaryDirectory, logName: String) async throws -> (String, [String: Any]) {
+        let json = directory.file("\(logName).json")
+        let bench = try KefuProcess(arguments: ["bench"] + arguments + ["--json", json], directory: directory.path, logName: logName)
+        try await eventually("the benchmark to finish", timeout: .seconds(300), poll: .milliseconds(200)) { !bench.process.isRunning }
+        #expect(bench.process.terminationStatus == 0, "\(bench.output.suffix(3000))")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any] ?? [:]
+        return (bench.output, report)
+    }
+
     @Test("kefu bench at a small size runs ingestion, fan-out and delayed phases on both backends and writes the JSON report")
     func smallRun() async throws {
         let directory = try TemporaryDirectory(prefix: "kefu-bench-test")
         defer { directory.remove() }
-        let json = directory.file("bench.json")
-        let bench = try KefuProcess(
-            arguments: ["bench", "--followers", "3000", "--pushes", "300", "--rounds", "1", "--delayed", "300",
-                        "--delay-seconds", "5", "--send-seconds", "2", "--json", json],
-            directory: directory.path, logName: "bench")
-        try await eventually("the benchmark to finish", timeout: .seconds(300), poll: .milliseconds(200)) { !bench.process.isRunning }
-        #expect(bench.process.terminationStatus == 0, "\(bench.output.suffix(3000))")
-        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any] ?? [:]
+        let (output, report) = try await Self.bench(
+            ["--followers", "3000", "--pushes", "300", "--rounds", "1", "--delayed", "300", "--delay-seconds", "5", "--send-seconds", "2"],
+            in: directory, logName: "bench")
         let backends = report["backends"] as? [[String: Any]] ?? []
         #expect(backends.map { $0["backend"] as? String } == ["sqlite", "postgres"])
         for backend in backends {
@@ -36,21 +41,16 @@ struct BenchProcessTests {
             let delayed = backend["delayed"] as? [String: Any] ?? [:]
             #expect(delayed["sent"] as? Int == 300, "every delayed delivery sent")
         }
-        #expect(bench.output.contains("| measure | target | sqlite | postgres |"))
+        #expect(output.contains("| measure | target | sqlite | postgres |"))
     }
 
     @Test("--phases runs only the parts named, on a store no kefu serve has migrated; an unknown part is refused")
     func phases() async throws {
         let directory = try TemporaryDirectory(prefix: "kefu-bench-test")
         defer { directory.remove() }
-        let json = directory.file("bench.json")
-        let bench = try KefuProcess(
-            arguments: ["bench", "--backends", "postgres", "--phases", "fan-out", "--followers", "500", "--send-seconds", "1",
-                        "--json", json],
-            directory: directory.path, logName: "bench-phases")
-        try await eventually("the benchmark to finish", timeout: .seconds(300), poll: .milliseconds(200)) { !bench.process.isRunning }
-        #expect(bench.process.terminationStatus == 0, "\(bench.output.suffix(3000))")
-        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any] ?? [:]
+        let (_, report) = try await Self.bench(
+            ["--backends", "postgres", "--phases", "fan-out", "--followers", "500", "--send-seconds", "1"],
+            in: directory, logName: "bench-phases")
         #expect((report["configuration"] as? [String: Any])?["phases"] as? [String] == ["fan-out"])
         let backends = report["backends"] as? [[String: Any]] ?? []
         #expect(backends.map { $0["backend"] as? String } == ["postgres"])
