@@ -83,7 +83,8 @@ enum RecordFunction {
             -- batch's grants, which the recomputation below then finds unchanged.
             INSERT INTO followers (appid, openid, subscribed, last_interaction_at, last_interaction, last_interaction_id,
                                    decided_at, decided_id, window_closes_at)
-            SELECT appid, openid, coalesce(subscribes[1], 1), ats[1], kinds[1], ids[1], decided_ats[1], decided_ids[1], closes
+            SELECT appid, openid, coalesce(subscribes[1], 1), ats[1], kinds[1], ids[1],
+                   coalesce(decided_ats[1], 0), coalesce(decided_ids[1], 0), closes
             FROM (SELECT appid, openid,
                          array_agg(at ORDER BY at DESC, id DESC) AS ats,
                          array_agg(kind ORDER BY at DESC, id DESC) AS kinds,

@@ -45,14 +45,14 @@ extension SQLiteStore {
             guard !applied.isEmpty else { return fresh }
 
             // Row by row, in log order: the latest interaction, and the latest one deciding
-            // subscription (events and unknown kinds decide nothing), each kept with its
+            // subscription (events and unknown kinds decide nothing: (0, 0)), each kept with its
             // (time, log id) so that one arriving late is weighed against it.
             var followerBinds: [SQLiteData] = []
             for (item, id) in applied {
                 let decides = item.kind != .event && item.kind != .other
                 followerBinds += [.text(item.appid), .text(item.openid), .integer(item.kind == .unsubscribe ? 0 : 1),
                                   .millis(item.at), .text(item.kind.rawValue), .millis(id),
-                                  decides ? .millis(item.at) : .null, decides ? .millis(id) : .null]
+                                  decides ? .millis(item.at) : .integer(0), decides ? .millis(id) : .integer(0)]
             }
             _ = try await db.query(
                 """

@@ -1,5 +1,8 @@
 /// The follower upsert's `ON CONFLICT` clause, the same in both stores' SQL: which parts of the
 /// incoming row (an `INSERT INTO followers` with the decided columns) replace the follower's.
+///
+/// PostgreSQL's migration 3 (`kefu_record`) embeds this text: a change needs a new PostgreSQL
+/// migration replacing the function, or existing databases keep the old rule.
 public enum FollowerUpsert {
     public static let onConflict = """
         ON CONFLICT (appid, openid) DO UPDATE SET
@@ -17,10 +20,11 @@ public enum FollowerUpsert {
         (excluded.last_interaction_at, excluded.last_interaction_id) > (followers.last_interaction_at, followers.last_interaction_id)
         """
     /// The incoming row carries an interaction deciding subscription (a follow, a message, an
-    /// unsubscribe) later than the one that decided the follower's; when that one is unknown
-    /// (followers recorded before `decided_at` existed), any decides.
+    /// unsubscribe) later than the one that decided the follower's. A row without one carries
+    /// (0, 0), which decides nothing. Followers recorded before `decided_at` existed (NULL) are
+    /// compared with their latest interaction, as they were then.
     static let decides = """
-        (excluded.decided_at IS NOT NULL AND (excluded.decided_at, excluded.decided_id) \
-        > (coalesce(followers.decided_at, -1), coalesce(followers.decided_id, -1)))
+        ((excluded.decided_at, excluded.decided_id) \
+        > (coalesce(followers.decided_at, followers.last_interaction_at), coalesce(followers.decided_id, followers.last_interaction_id)))
         """
 }

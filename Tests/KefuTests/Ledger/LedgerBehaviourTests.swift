@@ -2,7 +2,9 @@ import Foundation
 import KefuCore
 import KefuStore
 import KefuTestSupport
+import SQLiteNIO
 import Testing
+@testable import KefuSQLite
 
 /// The window ledger's rules, against every store backend.
 @Suite("Window ledger")
@@ -172,6 +174,37 @@ struct LedgerBehaviourTests {
             #expect(b.recentInteractions.first { $0.kind == .click }?.key == "MENU_1")
             #expect(b.recentInteractions.first { $0.kind == .subscribe }?.key == nil)
             #expect(try await Self.audience(store, now: Self.t0 + 3000).map(\.openid) == ["oB"])
+        }
+    }
+
+    @Test("a follower recorded before the deciding interaction was kept is weighed by its latest interaction",
+          arguments: StoreBackend.allCases)
+    func followersFromBeforeDecidedColumns(backend: StoreBackend) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let url = try await backend.freshURL(in: directory)
+        let store = try await KefuAppStore.open(url)
+        do {
+            try await store.migrate()
+            try await Self.setUp(store)
+            _ = try await Self.record(store, [
+                Self.interaction("oL", .message, at: Self.t0), Self.interaction("oL", .unsubscribe, at: Self.t0 + 3000),
+            ], now: Self.t0 + 3000)
+            // The row as an earlier kefu left it.
+            let forget = "UPDATE followers SET decided_at = NULL, decided_id = NULL"
+            switch backend {
+            case .sqlite: _ = try await #require(store as? SQLiteStore).writer.query(forget)
+            case .postgres: try await PostgresCluster.shared().execute(forget, database: url)
+            }
+            // An older message arriving now does not resubscribe; a new follow does.
+            _ = try await Self.record(store, [Self.interaction("oL", .message, at: Self.t0 + 1000)], now: Self.t0 + 4000)
+            #expect(try await store.follower(appid: Self.appid, openid: "oL", now: Self.t0 + 4000, recent: 1)?.subscribed == false)
+            _ = try await Self.record(store, [Self.interaction("oL", .subscribe, at: Self.t0 + 5000)], now: Self.t0 + 5000)
+            #expect(try await store.follower(appid: Self.appid, openid: "oL", now: Self.t0 + 5000, recent: 1)?.subscribed == true)
+            try await store.close()
+        } catch {
+            try? await store.close()
+            throw error
         }
     }
 
