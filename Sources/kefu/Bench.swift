@@ -52,23 +52,27 @@ struct Bench: AsyncParsableCommand {
         configuration.delaySeconds = try check(delaySeconds, "delay-seconds", 1...3600)
         configuration.sendSeconds = try check(sendSeconds, "send-seconds", 1...3600)
         configuration.jsonPath = json
-        configuration.backends = try backends.split(separator: ",").map { name in
-            guard let backend = StoreBackend(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw CommandFailure(KefuError(.badConfiguration, "--backends: \(name) is not sqlite or postgres"))
-            }
-            return backend
-        }
-        configuration.phases = Set(try phases.split(separator: ",").map { name in
-            guard let phase = BenchPhase(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw CommandFailure(KefuError(.badConfiguration, "--phases: \(name) is not ingestion, fan-out or delayed"))
-            }
-            return phase
-        })
+        configuration.backends = try Self.list(backends, option: "backends")
+        configuration.phases = Set(try Self.list(phases, option: "phases"))
         do {
             let report = try await BenchRunner(configuration: configuration, say: { say($0) }).run()
             say("\nkefu bench on \(report.machine)\n\n\(report.table)\n\nJSON: \(json)")
         } catch {
             throw CommandFailure(error, withCause: true)
+        }
+    }
+}
+
+extension Bench {
+    /// A comma-separated option's values, each the raw value of one of `T`'s cases.
+    static func list<T: RawRepresentable & CaseIterable>(_ text: String, option: String) throws -> [T] where T.RawValue == String {
+        let names = T.allCases.map(\.rawValue)
+        let expected = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+        return try text.split(separator: ",").map { name in
+            guard let value = T(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw CommandFailure(KefuError(.badConfiguration, "--\(option): \(name) is not \(expected)"))
+            }
+            return value
         }
     }
 }

@@ -19,4 +19,14 @@ public enum InteractionKind: String, Sendable, Codable, CaseIterable, Hashable {
 
     /// Kinds a window policy may grant on (unsubscribe closes, it never grants).
     public var canGrant: Bool { self != .unsubscribe }
+
+    /// What the kind does to the follower's subscription: a follow or any message subscribes
+    /// (true), an unsubscribe unsubscribes (false); events and unknown kinds leave it (nil).
+    public var subscribes: Bool? {
+        switch self {
+        case .message, .subscribe, .scan, .click: true
+        case .unsubscribe: false
+        case .event, .other: nil
+        }
+    }
 }

@@ -26,8 +26,7 @@ extension PostgresStore {
             .texts(appids), .texts(openids), .texts(kinds), .texts(details), .texts(keys), .bools(hasKey),
             .texts(contents), .bools(hasContent), .ints(ats), .texts(dedupeKeys),
             .texts(kindTable.map(\.rawValue)),
-            // Events and unknown kinds leave subscription as it is.
-            .ints(kindTable.map { $0 == .event || $0 == .other ? -1 : $0 == .unsubscribe ? 0 : 1 }),
+            .ints(kindTable.map { $0.subscribes.map { $0 ? 1 : 0 } ?? -1 }),
             .ints(kindTable.map { Int64(policy.grant(for: $0)?.seconds ?? 0) }),
             .ints(kindTable.map { Int64(policy.grant(for: $0)?.sends ?? -1) }),
             .int(now),

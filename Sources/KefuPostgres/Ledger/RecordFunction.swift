@@ -8,8 +8,9 @@ import KefuStore
 /// the latest interaction and subscription, the grants, the unsubscribe mark, the grants an
 /// unsubscribe closes, and the window. An upsert may touch a row once per statement, so each step
 /// first reduces the recorded rows to one per follower or per grant: the latest by (time, log id).
-/// Rows are written in key order (bytewise, as Swift sorts), so two servers recording overlapping
-/// batches lock followers in the same order.
+/// The upserts write rows in key order (bytewise, as Swift sorts), so two servers recording
+/// overlapping batches lock followers and grants in the same order; a deadlock in the later
+/// updates is retried whole by `write`.
 ///
 /// Arguments:
 /// - the batch, as parallel arrays with one element per interaction. Arrays cannot carry NULL

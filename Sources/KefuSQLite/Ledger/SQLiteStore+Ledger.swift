@@ -49,8 +49,8 @@ extension SQLiteStore {
             // (time, log id) so that one arriving late is weighed against it.
             var followerBinds: [SQLiteData] = []
             for (item, id) in applied {
-                let decides = item.kind != .event && item.kind != .other
-                followerBinds += [.text(item.appid), .text(item.openid), .integer(item.kind == .unsubscribe ? 0 : 1),
+                let decides = item.kind.subscribes != nil
+                followerBinds += [.text(item.appid), .text(item.openid), .integer(item.kind.subscribes == false ? 0 : 1),
                                   .millis(item.at), .text(item.kind.rawValue), .millis(id),
                                   decides ? .millis(item.at) : .integer(0), decides ? .millis(id) : .integer(0)]
             }

@@ -29,6 +29,20 @@ struct BroadcastProcessTests {
 
     static func stats(_ task: [String: Any]) -> [String: Any] { task["stats"] as? [String: Any] ?? [:] }
 
+    /// A message opens 5 sends for an hour: the policy of the tests about sending itself.
+    static let messagePolicy = #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#
+
+    /// Adds `account` in plain mode, and followers `prefix0`, `prefix1`… who each send it a text
+    /// message; their openids.
+    @discardableResult
+    static func addAccount(_ account: Account, to harness: ProcessHarness, talkers prefix: String, count: Int,
+                           dailyQuota: Int = 500_000, concurrency: Int = 32) async throws -> [String] {
+        try await harness.addAccount(account, mode: "plain", dailyQuota: dailyQuota)
+        let openids = (0..<count).map { "\(prefix)\($0)" }
+        try await harness.play(account.appid, actions("text", openids), concurrency: concurrency)
+        return openids
+    }
+
     @Test("2,000 followers in mixed states: exactly the eligible get exactly one message per task, in WeChat's exact JSON, for every message type",
           arguments: StoreBackend.allCases)
     func mixedStates(backend: StoreBackend) async throws {
@@ -80,13 +94,11 @@ struct BroadcastProcessTests {
     @Test("4 worker processes share a 10,000-recipient broadcast: all sent, none twice, one token fetch; then one is SIGKILLed mid-way and with skip still none twice",
           arguments: StoreBackend.allCases)
     func fourWorkers(backend: StoreBackend) async throws {
-        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#, backend: backend)
+        let harness = try await ProcessHarness(policy: Self.messagePolicy, backend: backend)
         do {
             try await harness.startServer(extra: ["--workers", "0"])
             let account = Self.account(22, rate: 1000)
-            try await harness.addAccount(account, mode: "plain")
-            let openids = (0..<10_000).map { "oMany\($0)" }
-            try await harness.play(account.appid, Self.actions("text", openids), concurrency: 64)
+            try await Self.addAccount(account, to: harness, talkers: "oMany", count: 10_000, concurrency: 64)
             let workers = try await harness.startWorkers(processes: 4, extra: ["--lease-seconds", "2"])
 
             let first = try await harness.createTask(appid: account.appid, message: Self.messages[0])
@@ -125,13 +137,11 @@ struct BroadcastProcessTests {
     @Test("WeChat answering slowly: claimed deliveries that waited half their lease go back unsent, so with retry nobody gets a message twice",
           arguments: StoreBackend.allCases)
     func slowWeChat(backend: StoreBackend) async throws {
-        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#, backend: backend)
+        let harness = try await ProcessHarness(policy: Self.messagePolicy, backend: backend)
         do {
             try await harness.startServer(extra: ["--workers", "0"])
             let account = Self.account(24, rate: 1000)
-            try await harness.addAccount(account, mode: "plain")
-            let openids = (0..<100).map { "oSlow\($0)" }
-            try await harness.play(account.appid, Self.actions("text", openids))
+            let openids = try await Self.addAccount(account, to: harness, talkers: "oSlow", count: 100)
             // 4 calls in flight at 400 ms each: about 10 sends a second, while a claim takes up to
             // 64 — most of a claim would still be waiting when its 2 s lease expires.
             try await harness.simulator("/sim/faults", ["latency_ms": 400])
@@ -152,12 +162,11 @@ struct BroadcastProcessTests {
 
     @Test("the per-account send rate holds across 3 worker processes (from the simulator's receive times, within 10%)", arguments: StoreBackend.allCases)
     func rateAcrossProcesses(backend: StoreBackend) async throws {
-        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#, backend: backend)
+        let harness = try await ProcessHarness(policy: Self.messagePolicy, backend: backend)
         do {
             try await harness.startServer(extra: ["--workers", "0"])
             let account = Self.account(23, rate: 50)
-            try await harness.addAccount(account, mode: "plain")
-            try await harness.play(account.appid, Self.actions("text", (0..<400).map { "oRate\($0)" }))
+            try await Self.addAccount(account, to: harness, talkers: "oRate", count: 400)
             let workers = try await harness.startWorkers(processes: 3)
             let id = try await harness.createTask(appid: account.appid, message: Self.messages[0])
             try await harness.waitForTask(id, status: "completed")
@@ -174,13 +183,12 @@ struct BroadcastProcessTests {
 
     @Test("WeChat's errors: 45009 pauses the account; 40001 triggers one token refresh; -1 is retried until sent", arguments: StoreBackend.allCases)
     func errorPolicy(backend: StoreBackend) async throws {
-        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#, backend: backend)
+        let harness = try await ProcessHarness(policy: Self.messagePolicy, backend: backend)
         do {
             try await harness.startServer(extra: ["--workers", "1"])
             // 45009: the simulator's daily quota is 30.
             let limited = Self.account(24, rate: 500)
-            try await harness.addAccount(limited, mode: "plain", dailyQuota: 30)
-            try await harness.play(limited.appid, Self.actions("text", (0..<100).map { "oQuota\($0)" }))
+            try await Self.addAccount(limited, to: harness, talkers: "oQuota", count: 100, dailyQuota: 30)
             let quota = try await harness.createTask(appid: limited.appid, message: Self.messages[0])
             try await eventually("the account to pause on 45009") {
                 let account = try await TestHTTP.get("\(harness.server!.baseURL)/api/v1/accounts/\(limited.appid)", headers: harness.auth).json
@@ -194,8 +202,7 @@ struct BroadcastProcessTests {
 
             // 40001 once: one forced refresh, then everything is sent.
             let forced = Self.account(25, rate: 500)
-            try await harness.addAccount(forced, mode: "plain")
-            try await harness.play(forced.appid, Self.actions("text", (0..<50).map { "oToken\($0)" }))
+            try await Self.addAccount(forced, to: harness, talkers: "oToken", count: 50)
             try await harness.simulator("/sim/faults", ["force_40001": 1])
             let token = try await harness.createTask(appid: forced.appid, message: Self.messages[0])
             try await harness.waitForTask(token, status: "completed")
@@ -205,8 +212,7 @@ struct BroadcastProcessTests {
 
             // -1 on a third of the calls: retried with back-off, all end sent.
             let busy = Self.account(26, rate: 500)
-            try await harness.addAccount(busy, mode: "plain")
-            try await harness.play(busy.appid, Self.actions("text", (0..<60).map { "oBusy\($0)" }))
+            try await Self.addAccount(busy, to: harness, talkers: "oBusy", count: 60)
             try await harness.simulator("/sim/faults", ["busy_rate": 0.33])
             let retried = try await harness.createTask(appid: busy.appid, message: Self.messages[0])
             try await harness.waitForTask(retried, status: "completed", timeout: .seconds(120))
@@ -224,12 +230,11 @@ struct BroadcastProcessTests {
 
     @Test("cancel stops sending promptly; pause then resume finishes without re-sending anyone", arguments: StoreBackend.allCases)
     func cancelPauseResume(backend: StoreBackend) async throws {
-        let harness = try await ProcessHarness(policy: #"{"grants": [{"on": "message", "sends": 5, "seconds": 3600}]}"#, backend: backend)
+        let harness = try await ProcessHarness(policy: Self.messagePolicy, backend: backend)
         do {
             try await harness.startServer(extra: ["--workers", "1"])
             let account = Self.account(27, rate: 20)
-            try await harness.addAccount(account, mode: "plain")
-            try await harness.play(account.appid, Self.actions("text", (0..<200).map { "oCancel\($0)" }))
+            try await Self.addAccount(account, to: harness, talkers: "oCancel", count: 200)
             let server = harness.server!.baseURL
 
             let cancelled = try await harness.createTask(appid: account.appid, message: Self.messages[0])
