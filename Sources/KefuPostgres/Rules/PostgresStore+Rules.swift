@@ -89,16 +89,25 @@ extension PostgresStore {
             else { return (0, 0) }
             let current = try await db.query("SELECT value FROM kefu_state WHERE key = 'rules_generation' FOR SHARE").first?.int64("value") ?? 0
             guard current == generation else { return nil }
+            // Taken off the inbox in the statement that finds them; a failure below rolls it back.
             let inbox = try await db.query(
-                "SELECT interaction_id FROM trigger_inbox ORDER BY interaction_id LIMIT $1", [.int(limit)]).map { $0.int64("interaction_id") }
+                """
+                DELETE FROM trigger_inbox WHERE interaction_id IN (SELECT interaction_id FROM trigger_inbox ORDER BY interaction_id LIMIT $1)
+                RETURNING interaction_id
+                """, [.int(limit)]).map { $0.int64("interaction_id") }
             guard !inbox.isEmpty else { return (0, 0) }
-            let rows = try await db.query(
-                "SELECT id, appid, openid, kind, detail, key, content, at, received_at FROM interactions WHERE id = ANY($1) ORDER BY id",
-                [.ints(inbox)])
+            // Only the interactions a rule could match are read: those of accounts with rules,
+            // imports excepted (history from another system triggers nothing).
+            let ruled = rules.filter { !$0.value.isEmpty }.keys.sorted()
+            let rows = ruled.isEmpty ? [] : try await db.query(
+                """
+                SELECT id, appid, openid, kind, detail, key, content, at, received_at FROM interactions
+                WHERE id = ANY($1) AND appid = ANY($2) AND detail <> 'import' ORDER BY id
+                """, [.ints(inbox), .texts(ruled)])
             var enqueued = 0
             for row in rows {
                 let appid = row.string("appid")
-                guard let accountRules = rules[appid], row.string("detail") != "import" else { continue }
+                guard let accountRules = rules[appid] else { continue }
                 let interaction = Interaction(
                     appid: appid, openid: row.string("openid"), kind: InteractionKind(rawValue: row.string("kind")) ?? .other,
                     detail: row.string("detail"), key: row.optionalString("key"), content: row.optionalString("content"),
@@ -121,7 +130,6 @@ extension PostgresStore {
                               .text(rule.message.json), .int(due), .int(interaction.at), .int(now)])
                 }
             }
-            try await db.execute("DELETE FROM trigger_inbox WHERE interaction_id = ANY($1)", [.ints(inbox)])
             if enqueued > 0 { try await db.notify(.schedule) }
             return (inbox.count, enqueued)
         }

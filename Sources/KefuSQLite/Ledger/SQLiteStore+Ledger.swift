@@ -167,7 +167,7 @@ extension SQLiteStore {
             """
             SELECT openid, sum(remaining) AS left, max(remaining IS NULL) AS unlimited FROM grants
             WHERE appid = ? AND closes_at > ? AND (remaining IS NULL OR remaining > 0)
-              AND openid IN (\(Self.placeholders(rows: 1, columns: openids.count).dropFirst().dropLast()))
+              AND openid IN (\(Self.inList(openids.count)))
             GROUP BY openid
             """, [.text(appid), .millis(now)] + openids.map { .text($0) })
         var result: [String: Int?] = [:]
@@ -213,6 +213,11 @@ extension SQLiteStore {
                 lastInteraction: InteractionKind(rawValue: row.string("last_interaction")) ?? .other,
                 grants: grants, recentInteractions: log, recentDeliveries: deliveries)
         }
+    }
+
+    /// `?, ?, …`: the inside of an `IN (…)` list of `count` values.
+    static func inList(_ count: Int) -> Substring {
+        placeholders(rows: 1, columns: count).dropFirst().dropLast()
     }
 
     /// `(?, ?), (?, ?)…`, optionally numbered from `from` (`(?2, ?3), …`).

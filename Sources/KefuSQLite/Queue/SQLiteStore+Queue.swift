@@ -69,7 +69,7 @@ extension SQLiteStore {
                  owner: String, now: Int64, leaseMillis: Int64) async throws -> [ClaimedDelivery] {
         guard !candidates.isEmpty else { return [] }
         let openids = Array(Set(candidates.map { $0.string("openid") })).sorted()
-        let list = Self.placeholders(rows: 1, columns: openids.count).dropFirst().dropLast()
+        let list = Self.inList(openids.count)
         var subscribed: [String: Bool] = [:]
         for row in try await db.query("SELECT openid, subscribed FROM followers WHERE appid = ? AND openid IN (\(list))",
                                       [.text(appid)] + openids.map { .text($0) }) {
@@ -122,7 +122,7 @@ extension SQLiteStore {
             UPDATE followers SET window_closes_at = (
                 SELECT max(g.closes_at) FROM grants g WHERE g.appid = followers.appid AND g.openid = followers.openid
                   AND g.closes_at > ? AND (g.remaining IS NULL OR g.remaining > 0))
-            WHERE appid = ? AND openid IN (\(Self.placeholders(rows: 1, columns: openids.count).dropFirst().dropLast()))
+            WHERE appid = ? AND openid IN (\(Self.inList(openids.count)))
             """, [.millis(now), .text(appid)] + openids.map { .text($0) })
     }
 

@@ -94,15 +94,23 @@ extension SQLiteStore {
             let current = try await db.query("SELECT value FROM kefu_state WHERE key = 'rules_generation'", []).first?.int64("value") ?? 0
             guard current == generation else { return nil }
             let position = try await db.query("SELECT value FROM kefu_state WHERE key = 'trigger_position'", []).first?.int64("value") ?? 0
-            let rows = try await db.query(
-                "SELECT id, appid, openid, kind, detail, key, content, at, received_at FROM interactions WHERE id > ? ORDER BY id LIMIT ?",
-                [.millis(position), .integer(limit)])
-            guard let last = rows.last?.int64("id") else { return (0, 0) }
+            // The batch is the next `limit` ids (read from the primary key alone); of those, only
+            // the interactions a rule could match are read: those of accounts with rules, imports
+            // excepted (history from another system: they open windows but trigger nothing).
+            guard let batch = try await db.query(
+                "SELECT count(*) AS n, max(id) AS last FROM (SELECT id FROM interactions WHERE id > ? ORDER BY id LIMIT ?)",
+                [.millis(position), .integer(limit)]).first, let last = batch.optionalInt64("last")
+            else { return (0, 0) }
+            let ruled = rules.filter { !$0.value.isEmpty }.keys.sorted()
+            let rows = ruled.isEmpty ? [] : try await db.query(
+                """
+                SELECT id, appid, openid, kind, detail, key, content, at, received_at FROM interactions
+                WHERE id > ? AND id <= ? AND appid IN (\(Self.inList(ruled.count))) AND detail <> 'import' ORDER BY id
+                """, [.millis(position), .millis(last)] + ruled.map { .text($0) })
             var enqueued = 0
             for row in rows {
                 let appid = row.string("appid")
-                // Imports are history from another system: they open windows but trigger nothing.
-                guard let accountRules = rules[appid], row.string("detail") != "import" else { continue }
+                guard let accountRules = rules[appid] else { continue }
                 let interaction = Interaction(
                     appid: appid, openid: row.string("openid"), kind: InteractionKind(rawValue: row.string("kind")) ?? .other,
                     detail: row.string("detail"), key: row.optionalString("key"), content: row.optionalString("content"),
@@ -127,7 +135,7 @@ extension SQLiteStore {
                 }
             }
             _ = try await db.query("UPDATE kefu_state SET value = ? WHERE key = 'trigger_position'", [.millis(last)])
-            return (rows.count, enqueued)
+            return (batch.int("n"), enqueued)
         }
     }
 

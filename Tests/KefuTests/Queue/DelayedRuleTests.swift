@@ -89,6 +89,35 @@ struct DelayedRuleTests {
         }
     }
 
+    @Test("interactions of accounts without rules are consumed too, in batches that hold none with rules", arguments: StoreBackend.allCases)
+    func accountsWithoutRules(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            let ids = try await Self.setUp(store, rules: [Self.rule(.message)])
+            try await store.createAccount(TestAccounts.plain(2))
+            let other = TestAccounts.appid(2)
+            // 10 of the other account's first (more than a batch of 7), then both interleaved.
+            var items = (0..<10).map {
+                Interaction(appid: other, openid: "oB\($0)", kind: .message, detail: "text", content: "m", at: Self.t0, dedupeKey: "b\($0)")
+            }
+            for n in 0..<6 {
+                items.append(Self.interaction("oA\(n)", .message, content: "m", n: n))
+                items.append(Interaction(appid: other, openid: "oC\(n)", kind: .message, detail: "text", content: "m", at: Self.t0, dedupeKey: "c\(n)"))
+            }
+            _ = try await store.record(items, policy: testPolicy, now: Self.t0)
+            #expect(try await Self.evaluate(store) == (22, 6), "every interaction consumed; the ruled account's six matched")
+            #expect(try await Self.evaluate(store) == (0, 0))
+            let queued = try await store.ruleDeliveries(ruleId: ids[0], state: .waiting, limit: 100, afterId: nil)
+            #expect(Set(queued.map(\.openid)) == Set((0..<6).map { "oA\($0)" }))
+            // No rules anywhere: consumed all the same.
+            _ = try await store.record([Interaction(appid: other, openid: "oD", kind: .message, detail: "text", content: "m", at: Self.t0,
+                                                    dedupeKey: "d")], policy: testPolicy, now: Self.t0)
+            let generation = try await store.rulesGeneration()
+            let consumed = try await store.evaluateTriggers(rules: [:], generation: generation, limit: 7, now: Self.t0)
+            #expect(consumed?.evaluated == 1 && consumed?.enqueued == 0)
+            #expect(try await Self.evaluate(store) == (0, 0))
+        }
+    }
+
     @Test("a batch evaluated with stale rules is refused and changes nothing", arguments: StoreBackend.allCases)
     func staleRules(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in
