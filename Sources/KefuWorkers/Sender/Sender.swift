@@ -13,9 +13,14 @@ public struct Sender: Service {
     public struct Configuration: Sendable {
         /// Calls to WeChat in flight at once, per sender.
         public var concurrency: Int
-        /// Deliveries claimed at once at most; a new claim starts when fewer than `concurrency`
+        /// Deliveries claimed at once at most; a new claim starts when fewer than `lowWater`
         /// claimed deliveries wait for a slot.
         public var batchSize: Int
+        /// Claimed deliveries waiting for a slot below which the next claim starts: half a batch,
+        /// and at least `concurrency`. The claim must come back before the calls in flight and
+        /// those waiting have gone out, or the slots stand empty: a claim of 256 on PostgreSQL
+        /// takes 15–20 ms, while 32 waiting deliveries last 7 ms at 4,500 sends/s.
+        public var lowWater: Int { max(concurrency, batchSize / 2) }
         /// How long a claim is held; a worker that dies loses its claims after this.
         public var leaseMillis: Int64
         /// Pause when the queue has nothing due.
@@ -85,7 +90,7 @@ public struct Sender: Service {
                     release(waiting.map(\.delivery))
                     waiting.removeAll()
                 }
-                if !stopping, !claiming, waiting.count < configuration.concurrency {
+                if !stopping, !claiming, waiting.count < configuration.lowWater {
                     claiming = true
                     let afterIdle = idle
                     group.addTask { await claim(afterIdle: afterIdle) }
