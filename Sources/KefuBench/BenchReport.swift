@@ -67,6 +67,8 @@ public struct BenchReport: Codable, Sendable {
 
 public struct BackendReport: Codable, Sendable {
     public var backend: String
+    /// The store's server settings that bear on the figures (PostgreSQL's durability, memory, WAL).
+    public var storeSettings: [String: String] = [:]
     public var ingestion: [String: IngestionReport] = [:]
     public var fanOut: FanOutReport?
     public var delayed: DelayedReport?

@@ -12,16 +12,35 @@ public final class PostgresCluster: Sendable {
     let binDirectory: String
     public static let user = "kefu"
 
-    /// The cluster the behaviour suite shares; each test gets its own database in it.
+    /// How the server is configured.
+    public enum Settings: Sendable {
+        /// Durability off (`fsync`, `synchronous_commit`, `full_page_writes`): these clusters
+        /// hold test data only; restart tests stop the server cleanly or rely on PostgreSQL's own
+        /// crash recovery of the WAL.
+        case throwaway
+        /// PostgreSQL's durable defaults — a commit returns after its WAL is flushed to disk —
+        /// with the memory and WAL sizes `docs/deployment.md` recommends. The bench measures on
+        /// these, so that "committed before the reply" means what it says.
+        case durable
+    }
+
+    /// The cluster the behaviour suite (or the bench) shares; each test gets its own database in it.
     public static func shared() async throws -> PostgresCluster {
         try await sharedCluster.value
     }
+    /// The settings the shared cluster starts with: `throwaway` unless changed before its first use.
+    public static func setSharedSettings(_ settings: Settings) {
+        sharedSettings.withLock { $0 = settings }
+    }
+    private static let sharedSettings = Mutex(Settings.throwaway)
     /// Started once, on first use; callers await it rather than block a thread.
-    private static let sharedCluster = Task { try PostgresCluster() }
+    private static let sharedCluster = Task { try PostgresCluster(settings: sharedSettings.withLock { $0 }) }
     private static let running = Mutex<[String: String]>([:])  // data directory → bin directory
+    private let settings: Settings
 
     /// Starts a new cluster (its own, for tests that stop or restart PostgreSQL).
-    public init() throws {
+    public init(settings: Settings = .throwaway) throws {
+        self.settings = settings
         binDirectory = try Self.findBinaries()
         directory = "/tmp/kefu-pg-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -33,7 +52,7 @@ public final class PostgresCluster: Sendable {
         for _ in 0..<5 {
             let candidate = Int.random(in: 20_000...45_000)
             do {
-                try Self.runAsOwner(binDirectory + "/pg_ctl", Self.startArguments(directory: directory, port: candidate))
+                try Self.runAsOwner(binDirectory + "/pg_ctl", Self.startArguments(directory: directory, port: candidate, settings: settings))
                 port = candidate
                 Self.running.withLock { $0[directory] = binDirectory }
                 Self.registerCleanup()
@@ -68,6 +87,24 @@ public final class PostgresCluster: Sendable {
         try await connection.close()
     }
 
+    /// The server's current value of each setting named (as `SHOW` prints it).
+    public func settings(_ names: [String]) async throws -> [String: String] {
+        let configuration = PostgresConnection.Configuration(
+            host: "127.0.0.1", port: port, username: Self.user, password: nil, database: "postgres", tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-pg"))
+        do {
+            var values: [String: String] = [:]
+            let rows = try await connection.query(
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(\(names))", logger: Logger(label: "test-pg"))
+            for try await (name, value) in rows.decode((String, String).self) { values[name] = value }
+            try await connection.close()
+            return values
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     public func url(database: String) -> String { "postgres://\(Self.user)@127.0.0.1:\(port)/\(database)" }
 
     /// Stops the server: `fast` (clients disconnected, clean shutdown) or `immediate` (like a crash).
@@ -76,7 +113,7 @@ public final class PostgresCluster: Sendable {
     }
 
     public func startServer() throws {
-        try Self.runAsOwner(binDirectory + "/pg_ctl", Self.startArguments(directory: directory, port: port))
+        try Self.runAsOwner(binDirectory + "/pg_ctl", Self.startArguments(directory: directory, port: port, settings: settings))
     }
 
     /// Stops the server and removes its files.
@@ -86,11 +123,12 @@ public final class PostgresCluster: Sendable {
         Self.running.withLock { _ = $0.removeValue(forKey: directory) }
     }
 
-    private static func startArguments(directory: String, port: Int) -> [String] {
-        // Durability settings off: these clusters hold test data only (restart tests stop the
-        // server cleanly or rely on PostgreSQL's own crash recovery of the WAL).
-        let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off "
-            + "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB"
+    private static func startArguments(directory: String, port: Int, settings: Settings) -> [String] {
+        let common = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=400 "
+        let options = switch settings {
+        case .throwaway: common + "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB"
+        case .durable: common + "-c shared_buffers=1GB -c max_wal_size=4GB -c wal_buffers=64MB"
+        }
         return ["-D", directory + "/data", "-l", directory + "/server.log", "-o", options, "-w", "-t", "30", "start"]
     }
 

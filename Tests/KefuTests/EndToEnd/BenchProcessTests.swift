@@ -55,6 +55,8 @@ struct BenchProcessTests {
         let backends = report["backends"] as? [[String: Any]] ?? []
         #expect(backends.map { $0["backend"] as? String } == ["postgres"])
         let backend = try #require(backends.first)
+        let settings = backend["storeSettings"] as? [String: String] ?? [:]
+        #expect(settings["fsync"] == "on" && settings["synchronous_commit"] == "on", "measured on durable commits: \(settings)")
         #expect((backend["ingestion"] as? [String: Any] ?? [:]).isEmpty)
         #expect(backend["delayed"] == nil)
         let fanOut = backend["fanOut"] as? [String: Any] ?? [:]
