@@ -20,7 +20,11 @@ public final class PostgresStore: KefuStore {
     /// How long an operation waits for a pooled connection before failing (database unreachable):
     /// callbacks must answer 5xx well within WeChat's 5 s so WeChat retries.
     let acquireTimeout: Duration
-    let operationTimeout: Duration = .seconds(60)
+    /// How long one store operation may take before its connection is closed and its caller
+    /// failed (see `withConnection`). Claims, recordings and snapshot chunks take milliseconds to
+    /// a few seconds; schema migrations and `ANALYZE` ask for `longOperationTimeout`.
+    static let operationTimeout: Duration = .seconds(20)
+    static let longOperationTimeout: Duration = .seconds(3_600)
     private let background: Task<Void, Never>
     /// Why the last connection attempt failed (the listener's), for errors that would otherwise
     /// only say that no connection came: "database … does not exist", "password authentication
@@ -69,7 +73,7 @@ public final class PostgresStore: KefuStore {
     }
 
     public func migrate() async throws {
-        try await write { db in
+        try await write(timeout: Self.longOperationTimeout) { db in
             // One process migrates at a time, cluster-wide; the others wait, then find nothing to do.
             try await db.execute("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))")
             try await db.execute("CREATE TABLE IF NOT EXISTS kefu_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
@@ -89,14 +93,15 @@ public final class PostgresStore: KefuStore {
 
     public func close() async throws {
         background.cancel()
-        // Bounded: a listening connection the server dropped without a word must not hold up exit.
+        // Bounded: a listening connection the server dropped without a word must not hold up
+        // exit. (Not a task group: a group waits for all its children when it ends, and waiting
+        // for a task's value cannot be cancelled — the timeout would bound nothing.)
         let background = background
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await background.value }
-            group.addTask { try? await Task.sleep(for: .seconds(5)) }
-            await group.next()
-            group.cancelAll()
-        }
+        let (ended, ending) = AsyncStream<Void>.makeStream()
+        Task { await background.value; ending.finish() }
+        let timeout = Task { try? await Task.sleep(for: .seconds(5)); ending.finish() }
+        for await _ in ended {}
+        timeout.cancel()
     }
 
     public var wakesAcrossProcesses: Bool { true }
@@ -112,11 +117,12 @@ public final class PostgresStore: KefuStore {
     /// Runs `body` in one transaction; retried whole when PostgreSQL reports a deadlock or a
     /// serialization failure (nothing of it was committed). With `transaction: false` the body
     /// must be a single statement, which is a transaction of its own, and saves two round trips.
-    func write<T: Sendable>(transaction: Bool = true, _ body: @escaping @Sendable (PGSession) async throws -> T) async throws -> T {
+    func write<T: Sendable>(transaction: Bool = true, timeout: Duration = operationTimeout,
+                            _ body: @escaping @Sendable (PGSession) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
-                return try await withConnection { connection in
+                return try await withConnection(timeout: timeout) { connection in
                     let db = PGSession(connection: connection, logger: self.logger)
                     guard transaction else { return try await body(db) }
                     try await db.execute("BEGIN")
@@ -143,7 +149,7 @@ public final class PostgresStore: KefuStore {
 
     func read<T: Sendable>(_ body: @escaping @Sendable (PGSession) async throws -> T) async throws -> T {
         do {
-            return try await withConnection { connection in
+            return try await withConnection(timeout: Self.operationTimeout) { connection in
                 try await body(PGSession(connection: connection, logger: self.logger))
             }
         } catch let error as KefuError {
@@ -162,35 +168,47 @@ public final class PostgresStore: KefuStore {
     /// Leases a pooled connection, or fails after `acquireTimeout` when none can be had (the
     /// pool would otherwise keep retrying an unreachable server for a minute). An operation still
     /// running after `operationTimeout` (a connection that died without the socket noticing) has
-    /// its connection closed, which fails it, so no caller waits forever.
-    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    /// its connection closed and its caller failed, so no caller waits forever.
+    ///
+    /// The caller waits on a continuation, not on a task group: a group waits for all its
+    /// children when it ends, and a lease request the pool never answers (seen after PostgreSQL
+    /// restarted: a worker's sender hung for good on one, the pool otherwise healthy) would hold
+    /// the caller with it, timeout or not. A lease that arrives after the caller gave up does
+    /// not run `body`: the caller may already be retrying it.
+    private func withConnection<T: Sendable>(timeout operationTimeout: Duration,
+                                             _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let lease = LeaseState()
-        let acquireTimeout = acquireTimeout, operationTimeout = operationTimeout, health = connectionHealth
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await self.client.withConnection { connection in
-                    lease.connection.withLock { $0 = connection }
-                    defer { lease.finished.store(true, ordering: .sequentiallyConsistent) }
-                    return try await body(connection)
+        let acquireTimeout = acquireTimeout, health = connectionHealth, client = client
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let outcome = OnceResumer(continuation)
+            let work = Task {
+                do {
+                    let value = try await client.withConnection { connection in
+                        guard lease.start(connection) else { throw CancellationError() }
+                        defer { lease.finished.store(true, ordering: .sequentiallyConsistent) }
+                        return try await body(connection)
+                    }
+                    outcome.resume(with: .success(value))
+                } catch {
+                    outcome.resume(with: .failure(error))
                 }
             }
-            group.addTask {
-                try await Task.sleep(for: acquireTimeout)
-                guard let connection = lease.connection.withLock({ $0 }) else {
+            Task {
+                try? await Task.sleep(for: acquireTimeout)
+                guard let connection = lease.connectionOrAbandon() else {
+                    work.cancel()
                     let cause = health.lastError.withLock { $0 }.map { ": \($0)" } ?? ""
-                    throw KefuError(.unavailable, "the database did not accept a connection within \(acquireTimeout)\(cause)")
+                    outcome.resume(with: .failure(KefuError(.unavailable, "the database did not accept a connection within \(acquireTimeout)\(cause)")))
+                    return
                 }
-                try await Task.sleep(for: operationTimeout - acquireTimeout)
-                if !lease.finished.load(ordering: .sequentiallyConsistent) { closeNow(connection) }
-                return nil
+                try? await Task.sleep(for: operationTimeout - acquireTimeout)
+                guard !lease.finished.load(ordering: .sequentiallyConsistent) else { return }
+                closeNow(connection)
+                // Closing fails the operation — unless its query was lost with a connection the
+                // server had already dropped: after PostgreSQL restarted mid-broadcast, a
+                // worker's every service waited on such a query for good. The caller goes on.
+                outcome.resume(with: .failure(KefuError(.unavailable, "the database did not answer within \(operationTimeout)")))
             }
-            while let next = try await group.next() {
-                if let value = next {
-                    group.cancelAll()
-                    return value
-                }
-            }
-            throw KefuError(.unavailable, "the store operation ended without a result")
         }
     }
 
@@ -238,9 +256,38 @@ final class ConnectionHealth: Sendable {
     let lastError = Mutex<String?>(nil)
 }
 
+/// A lease in `withConnection`: waiting for a connection, running on one, or given up by the caller.
 private final class LeaseState: Sendable {
-    let connection = Mutex<PostgresConnection?>(nil)
+    private enum Phase { case waiting, running(PostgresConnection), abandoned }
+    private let phase = Mutex(Phase.waiting)
     let finished = Atomic<Bool>(false)
+
+    /// The lease came: true if the caller still waits for it.
+    func start(_ connection: PostgresConnection) -> Bool {
+        phase.withLock { phase in
+            guard case .waiting = phase else { return false }
+            phase = .running(connection)
+            return true
+        }
+    }
+
+    /// The connection the operation runs on, or nil — and then the caller has given up.
+    func connectionOrAbandon() -> PostgresConnection? {
+        phase.withLock { phase in
+            if case .running(let connection) = phase { return connection }
+            phase = .abandoned
+            return nil
+        }
+    }
+}
+
+/// Resumes a continuation once; later results are dropped.
+private final class OnceResumer<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
+    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = Mutex(continuation) }
+    func resume(with result: Result<T, any Error>) {
+        continuation.withLock { $0.take() }?.resume(with: result)
+    }
 }
 
 /// A PSQLError prints its query and binds; logs and API answers get the server's message only.

@@ -147,7 +147,7 @@ extension PostgresStore {
         // statistics think rare, a tasks table never analysed) the planner reads a whole
         // account's rows per claim instead of walking the queue index.
         if started.reduce(0, { $0 + $1.1 }) >= 100_000 {
-            _ = try? await write { db in try await db.execute("ANALYZE deliveries, followers, grants, tasks") }
+            _ = try? await write(timeout: Self.longOperationTimeout) { db in try await db.execute("ANALYZE deliveries, followers, grants, tasks") }
         }
         return started
     }

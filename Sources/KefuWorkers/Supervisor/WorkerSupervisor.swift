@@ -56,7 +56,12 @@ public struct WorkerSupervisor: Service {
         while children.contains(where: { $0.process.isRunning }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        for child in children where child.process.isRunning { kill(child.process.processIdentifier, SIGKILL) }
+        for child in children where child.process.isRunning {
+            logger.warning("worker process did not finish within 30 s of SIGTERM; killed", metadata: [
+                "kefu.worker.slot": "\(child.slot)", "kefu.worker.pid": "\(child.process.processIdentifier)",
+            ])
+            kill(child.process.processIdentifier, SIGKILL)
+        }
     }
 
     private func spawn(slot: Int) throws -> Process {
