@@ -182,6 +182,8 @@ public final class PostgresStore: KefuStore {
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let outcome = OnceResumer(continuation)
             let work = Task {
+                // The timer goes as soon as the operation ends, rather than sleeping out its span.
+                defer { lease.end() }
                 do {
                     let value = try await client.withConnection { connection in
                         guard lease.start(connection) else { throw CancellationError() }
@@ -193,22 +195,22 @@ public final class PostgresStore: KefuStore {
                     outcome.resume(with: .failure(error))
                 }
             }
-            Task {
-                try? await Task.sleep(for: acquireTimeout)
+            lease.attach(timer: Task {
+                do { try await Task.sleep(for: acquireTimeout) } catch { return }
                 guard let connection = lease.connectionOrAbandon() else {
                     work.cancel()
                     let cause = health.lastError.withLock { $0 }.map { ": \($0)" } ?? ""
                     outcome.resume(with: .failure(KefuError(.unavailable, "the database did not accept a connection within \(acquireTimeout)\(cause)")))
                     return
                 }
-                try? await Task.sleep(for: operationTimeout - acquireTimeout)
+                do { try await Task.sleep(for: operationTimeout - acquireTimeout) } catch { return }
                 guard !lease.finished.load(ordering: .sequentiallyConsistent) else { return }
                 closeNow(connection)
                 // Closing fails the operation — unless its query was lost with a connection the
                 // server had already dropped: after PostgreSQL restarted mid-broadcast, a
                 // worker's every service waited on such a query for good. The caller goes on.
                 outcome.resume(with: .failure(KefuError(.unavailable, "the database did not answer within \(operationTimeout)")))
-            }
+            })
         }
     }
 
@@ -261,6 +263,17 @@ private final class LeaseState: Sendable {
     private enum Phase { case waiting, running(PostgresConnection), abandoned }
     private let phase = Mutex(Phase.waiting)
     let finished = Atomic<Bool>(false)
+    private let timer = Mutex<(task: Task<Void, Never>?, ended: Bool)>((nil, false))
+
+    /// The operation's timer, cancelled at once if the operation has already ended.
+    func attach(timer task: Task<Void, Never>) {
+        if timer.withLock({ state in state.task = task; return state.ended }) { task.cancel() }
+    }
+
+    /// The operation ended (whatever its outcome): its timer is no longer needed.
+    func end() {
+        timer.withLock { state in state.ended = true; return state.task }?.cancel()
+    }
 
     /// The lease came: true if the caller still waits for it.
     func start(_ connection: PostgresConnection) -> Bool {
