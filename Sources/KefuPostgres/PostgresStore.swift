@@ -171,10 +171,12 @@ public final class PostgresStore: KefuStore {
     /// its connection closed and its caller failed, so no caller waits forever.
     ///
     /// The caller waits on a continuation, not on a task group: a group waits for all its
-    /// children when it ends, and a lease request the pool never answers (seen after PostgreSQL
-    /// restarted: a worker's sender hung for good on one, the pool otherwise healthy) would hold
-    /// the caller with it, timeout or not. A lease that arrives after the caller gave up does
-    /// not run `body`: the caller may already be retrying it.
+    /// children when it ends, so a lease or a query that never comes back would hold the caller
+    /// however the timers fire. After PostgreSQL restarted mid-broadcast, workers' operations (a
+    /// claim among them) waited for good on queries their connections never answered — closing
+    /// the connection did not fail them — and the broadcast stalled. A lease that arrives after the
+    /// caller gave up does not run `body`: the caller may already be retrying it. (The operation
+    /// is not cancelled with its caller; the timers bound it.)
     private func withConnection<T: Sendable>(timeout operationTimeout: Duration,
                                              _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let lease = LeaseState()
@@ -198,17 +200,17 @@ public final class PostgresStore: KefuStore {
             lease.attach(timer: Task {
                 do { try await Task.sleep(for: acquireTimeout) } catch { return }
                 guard let connection = lease.connectionOrAbandon() else {
-                    work.cancel()
+                    // The caller hears why first; the cancelled lease's own error comes second and is dropped.
                     let cause = health.lastError.withLock { $0 }.map { ": \($0)" } ?? ""
                     outcome.resume(with: .failure(KefuError(.unavailable, "the database did not accept a connection within \(acquireTimeout)\(cause)")))
+                    work.cancel()
                     return
                 }
                 do { try await Task.sleep(for: operationTimeout - acquireTimeout) } catch { return }
                 guard !lease.finished.load(ordering: .sequentiallyConsistent) else { return }
                 closeNow(connection)
                 // Closing fails the operation — unless its query was lost with a connection the
-                // server had already dropped: after PostgreSQL restarted mid-broadcast, a
-                // worker's every service waited on such a query for good. The caller goes on.
+                // server had already dropped (seen after a restart). The caller goes on.
                 outcome.resume(with: .failure(KefuError(.unavailable, "the database did not answer within \(operationTimeout)")))
             })
         }
