@@ -189,7 +189,7 @@ public final class PostgresStore: KefuStore {
                 do {
                     let value = try await client.withConnection { connection in
                         guard lease.start(connection) else { throw CancellationError() }
-                        defer { lease.finished.store(true, ordering: .sequentiallyConsistent) }
+                        defer { lease.finish() }
                         return try await body(connection)
                     }
                     outcome.resume(with: .success(value))
@@ -199,7 +199,11 @@ public final class PostgresStore: KefuStore {
             }
             lease.attach(timer: Task {
                 do { try await Task.sleep(for: acquireTimeout) } catch { return }
-                guard let connection = lease.connectionOrAbandon() else {
+                let connection: PostgresConnection
+                switch lease.atAcquireTimeout() {
+                case .running(let leased): connection = leased
+                case .finished: return
+                case .gaveUp:
                     // The caller hears why first; the cancelled lease's own error comes second and is dropped.
                     let cause = health.lastError.withLock { $0 }.map { ": \($0)" } ?? ""
                     outcome.resume(with: .failure(KefuError(.unavailable, "the database did not accept a connection within \(acquireTimeout)\(cause)")))
@@ -207,7 +211,7 @@ public final class PostgresStore: KefuStore {
                     return
                 }
                 do { try await Task.sleep(for: operationTimeout - acquireTimeout) } catch { return }
-                guard !lease.finished.load(ordering: .sequentiallyConsistent) else { return }
+                guard lease.isRunning else { return }
                 closeNow(connection)
                 // Closing fails the operation — unless its query was lost with a connection the
                 // server had already dropped (seen after a restart). The caller goes on.
@@ -260,11 +264,11 @@ final class ConnectionHealth: Sendable {
     let lastError = Mutex<String?>(nil)
 }
 
-/// A lease in `withConnection`: waiting for a connection, running on one, or given up by the caller.
+/// A lease in `withConnection`: waiting for a connection, running on one, finished (the
+/// connection back in the pool: never to be closed from here), or given up by the caller.
 private final class LeaseState: Sendable {
-    private enum Phase { case waiting, running(PostgresConnection), abandoned }
+    private enum Phase { case waiting, running(PostgresConnection), finished, abandoned }
     private let phase = Mutex(Phase.waiting)
-    let finished = Atomic<Bool>(false)
     private let timer = Mutex<(task: Task<Void, Never>?, ended: Bool)>((nil, false))
 
     /// The operation's timer, cancelled at once if the operation has already ended.
@@ -286,12 +290,30 @@ private final class LeaseState: Sendable {
         }
     }
 
-    /// The connection the operation runs on, or nil — and then the caller has given up.
-    func connectionOrAbandon() -> PostgresConnection? {
+    /// The body is done with the connection.
+    func finish() {
+        phase.withLock { $0 = .finished }
+    }
+
+    var isRunning: Bool {
         phase.withLock { phase in
-            if case .running(let connection) = phase { return connection }
-            phase = .abandoned
-            return nil
+            if case .running = phase { return true }
+            return false
+        }
+    }
+
+    /// At the acquire timeout: the connection the operation runs on; or none, the operation
+    /// already finished; or the caller gives up (no connection came).
+    enum AtAcquireTimeout { case running(PostgresConnection), finished, gaveUp }
+    func atAcquireTimeout() -> AtAcquireTimeout {
+        phase.withLock { phase in
+            switch phase {
+            case .running(let connection): return .running(connection)
+            case .finished: return .finished
+            case .waiting, .abandoned:
+                phase = .abandoned
+                return .gaveUp
+            }
         }
     }
 }

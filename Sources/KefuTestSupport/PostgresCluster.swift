@@ -74,31 +74,32 @@ public final class PostgresCluster: Sendable {
     /// Runs one statement as the cluster's superuser in `database` (a name, or a URL this
     /// cluster made) — for set-up outside kefu, such as the bench's `VACUUM ANALYZE`.
     public func execute(_ sql: String, database: String) async throws {
-        let name = database.split(separator: "/").last.map(String.init) ?? database
-        let configuration = PostgresConnection.Configuration(
-            host: "127.0.0.1", port: port, username: Self.user, password: nil, database: name, tls: .disable)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-pg"))
-        do {
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-pg"))
-        } catch {
-            try? await connection.close()
-            throw error
+        try await withConnection(database: database) { connection, logger in
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
         }
-        try await connection.close()
     }
 
     /// The server's current value of each setting named (as `SHOW` prints it).
     public func settings(_ names: [String]) async throws -> [String: String] {
-        let configuration = PostgresConnection.Configuration(
-            host: "127.0.0.1", port: port, username: Self.user, password: nil, database: "postgres", tls: .disable)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-pg"))
-        do {
+        try await withConnection(database: "postgres") { connection, logger in
             var values: [String: String] = [:]
-            let rows = try await connection.query(
-                "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(\(names))", logger: Logger(label: "test-pg"))
+            let rows = try await connection.query("SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(\(names))", logger: logger)
             for try await (name, value) in rows.decode((String, String).self) { values[name] = value }
-            try await connection.close()
             return values
+        }
+    }
+
+    /// A superuser connection to `database` (a name, or a URL this cluster made), closed after `body`.
+    private func withConnection<T>(database: String, _ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        let name = database.split(separator: "/").last.map(String.init) ?? database
+        let logger = Logger(label: "test-pg")
+        let configuration = PostgresConnection.Configuration(
+            host: "127.0.0.1", port: port, username: Self.user, password: nil, database: name, tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        do {
+            let result = try await body(connection, logger)
+            try await connection.close()
+            return result
         } catch {
             try? await connection.close()
             throw error
