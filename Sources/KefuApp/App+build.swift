@@ -20,7 +20,7 @@ public func buildApplication(
     try configuration.validate()
     let committer = GroupCommitter(
         store: store, policy: configuration.windowPolicy, clock: clock,
-        configuration: .init(maxBatch: configuration.maxCommitBatch, writers: store.concurrentWrites), logger: logger,
+        configuration: .init(maxBatch: configuration.maxCommitBatch), logger: logger,
         onCommit: { metrics.commitBatch($0) })
     let accounts = AccountCache(store: store, clock: clock)
 

@@ -105,8 +105,6 @@ public final class PostgresStore: KefuStore {
     }
 
     public var wakesAcrossProcesses: Bool { true }
-    /// Callback batches commit concurrently: each holds its own connection and row locks.
-    public var concurrentWrites: Int { 4 }
 
     public func waitForWork(_ topic: WorkTopic, timeout: Duration) async {
         await signals.wait(topic, timeout: timeout)

@@ -17,8 +17,6 @@ public protocol KefuStore: Sendable {
     /// True when `waitForWork` is woken by changes made in other processes (PostgreSQL's
     /// LISTEN/NOTIFY); idle workers then only poll as a fallback. False: workers poll.
     var wakesAcrossProcesses: Bool { get }
-    /// Write transactions worth running at once (callback batches): 1 where writes are serial.
-    var concurrentWrites: Int { get }
     /// Returns when `topic` is signalled or after `timeout`.
     func waitForWork(_ topic: WorkTopic, timeout: Duration) async
     /// Milliseconds from `now` until a claim could return something: 0 when a delivery is
@@ -129,7 +127,6 @@ public protocol KefuStore: Sendable {
 
 extension KefuStore {
     public var wakesAcrossProcesses: Bool { false }
-    public var concurrentWrites: Int { 1 }
     public func waitForWork(_ topic: WorkTopic, timeout: Duration) async {
         try? await Task.sleep(for: timeout)
     }
