@@ -5,12 +5,13 @@ public enum BenchPhase: String, Sendable, Codable, CaseIterable {
     case ingestion
     case fanOut = "fan-out"
     case delayed
+    case store
 }
 
 /// What `kefu bench` measured, written as JSON and printed as a table.
 public struct BenchReport: Codable, Sendable {
     public struct Settings: Codable, Sendable {
-        var followers, pushes, rounds, concurrency, delayed, delaySeconds, sendSeconds: Int
+        var followers, pushes, rounds, concurrency, delayed, delaySeconds, sendSeconds, storeInteractions: Int
         var phases: [String]
         init(_ configuration: BenchRunner.Configuration) {
             followers = configuration.followers
@@ -20,6 +21,7 @@ public struct BenchReport: Codable, Sendable {
             delayed = configuration.delayed
             delaySeconds = configuration.delaySeconds
             sendSeconds = configuration.sendSeconds
+            storeInteractions = configuration.storeInteractions
             phases = BenchPhase.allCases.filter(configuration.phases.contains).map(\.rawValue)
         }
     }
@@ -61,6 +63,12 @@ public struct BenchReport: Codable, Sendable {
         row("delayed: sent after due, p50 / p99", "") { b in
             b.delayed.map { "\(f($0.sendLatenessP50Millis)) / \(f($0.sendLatenessP99Millis)) ms" } ?? "–"
         }
+        row("store: a batch recorded, fixed + per interaction (wall)", "") { b in
+            b.store.map { "\(f($0.wallFixedMicrosPerBatch)) + \(f($0.wallMicrosPerInteraction, 1)) µs" } ?? "–"
+        }
+        row("store: the same in this process's CPU", "") { b in
+            b.store.map { "\(f($0.cpuFixedMicrosPerBatch)) + \(f($0.cpuMicrosPerInteraction, 1)) µs" } ?? "–"
+        }
         return lines.joined(separator: "\n")
     }
 }
@@ -72,6 +80,42 @@ public struct BackendReport: Codable, Sendable {
     public var ingestion: [String: IngestionReport] = [:]
     public var fanOut: FanOutReport?
     public var delayed: DelayedReport?
+    public var store: StoreCostReport?
+}
+
+/// What recording a batch costs the store, measured without HTTP: batches of several sizes go
+/// straight to `record`, as the group committer sends them, and a least-squares line through
+/// (size, cost per batch) splits the cost into a fixed part per batch and a part per
+/// interaction. CPU is the bench process's own: on SQLite all of the store's work, on PostgreSQL
+/// the client side only; wall time includes the server's work and the commit's flush.
+public struct StoreCostReport: Codable, Sendable {
+    public struct Point: Codable, Sendable {
+        var batchSize: Int
+        /// Medians over the rounds.
+        var wallMicrosPerInteraction: Double
+        var cpuMicrosPerInteraction: Double
+    }
+    var points: [Point]
+    var wallFixedMicrosPerBatch: Double
+    var wallMicrosPerInteraction: Double
+    var cpuFixedMicrosPerBatch: Double
+    var cpuMicrosPerInteraction: Double
+
+    init(points: [Point]) {
+        self.points = points
+        (wallFixedMicrosPerBatch, wallMicrosPerInteraction) = Self.line(points.map { (Double($0.batchSize), $0.wallMicrosPerInteraction * Double($0.batchSize)) })
+        (cpuFixedMicrosPerBatch, cpuMicrosPerInteraction) = Self.line(points.map { (Double($0.batchSize), $0.cpuMicrosPerInteraction * Double($0.batchSize)) })
+    }
+
+    /// Intercept and slope of the least-squares line through `points`.
+    static func line(_ points: [(x: Double, y: Double)]) -> (Double, Double) {
+        let n = Double(points.count)
+        let meanX = points.map(\.x).reduce(0, +) / n, meanY = points.map(\.y).reduce(0, +) / n
+        let sxx = points.map { ($0.x - meanX) * ($0.x - meanX) }.reduce(0, +)
+        let sxy = points.map { ($0.x - meanX) * ($0.y - meanY) }.reduce(0, +)
+        let slope = sxx > 0 ? sxy / sxx : 0
+        return (meanY - slope * meanX, slope)
+    }
 }
 
 public struct IngestionReport: Codable, Sendable {

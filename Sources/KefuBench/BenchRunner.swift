@@ -22,6 +22,8 @@ public struct BenchRunner: Sendable {
         public var delayed = 100_000
         public var delaySeconds = 60
         public var sendSeconds = 20
+        /// Interactions per round of the store phase, at each batch size.
+        public var storeInteractions = 5_000
         public var backends: [StoreBackend] = StoreBackend.allCases
         public var phases: Set<BenchPhase> = Set(BenchPhase.allCases)
         public var jsonPath = "bench.json"
@@ -61,6 +63,7 @@ public struct BenchRunner: Sendable {
                 if configuration.phases.contains(.ingestion) {
                     result.ingestion = try await ingestion(url: url, echo: echo, client: client, directory: directory)
                 }
+                if configuration.phases.contains(.store) { result.store = try await storeCost(url: url) }
                 if configuration.phases.contains(.fanOut) { result.fanOut = try await fanOut(url: url, directory: directory) }
                 if configuration.phases.contains(.delayed) { result.delayed = try await delayed(url: url, directory: directory) }
                 report.backends.append(result)
@@ -113,6 +116,57 @@ public struct BenchRunner: Sendable {
             let signed = PushBuilder.signed(xml: xml, account: simulated, timestamp: now, nonce: "\(100_000 + index)")
             return .init(url: "\(base)/wechat/\(account.appid)?\(signed.query)", body: signed.body)
         }
+    }
+
+    // MARK: Store
+
+    /// Batches of 5, 25 and 100 interactions from distinct followers recorded straight into the
+    /// store (see `StoreCostReport`); five rounds each, the medians kept.
+    func storeCost(url: String) async throws -> StoreCostReport {
+        let store = try await KefuAppStore.open(url)
+        do {
+            try await store.migrate()
+            var points: [StoreCostReport.Point] = []
+            for size in [5, 25, 100] {
+                var walls: [Double] = [], cpus: [Double] = []
+                for round in 0..<5 {
+                    let batches = max(configuration.storeInteractions / size, 1)
+                    let now = SystemWallClock().nowMillis()
+                    let work = (0..<batches).map { batch in
+                        (0..<size).map { index in
+                            Interaction(appid: "wxbenchstore", openid: "oStore\(size)_\(round)_\(batch)_\(index)", kind: .message,
+                                        detail: "text", at: now, dedupeKey: "m:\(size):\(round):\(batch):\(index)")
+                        }
+                    }
+                    let cpuStart = Self.processCPUSeconds(), start = ContinuousClock.now
+                    for batch in work { _ = try await store.record(batch, policy: .wechatDefault, now: now) }
+                    let interactions = Double(batches * size)
+                    walls.append(Self.seconds(since: start) * 1e6 / interactions)
+                    cpus.append((Self.processCPUSeconds() - cpuStart) * 1e6 / interactions)
+                }
+                points.append(.init(batchSize: size, wallMicrosPerInteraction: Self.median(walls), cpuMicrosPerInteraction: Self.median(cpus)))
+            }
+            try await store.close()
+            let report = StoreCostReport(points: points)
+            say("store: µs per interaction in batches of " + points.map { "\($0.batchSize)" }.joined(separator: " / ") + ": wall "
+                + points.map { String(format: "%.0f", $0.wallMicrosPerInteraction) }.joined(separator: " / ") + ", CPU "
+                + points.map { String(format: "%.0f", $0.cpuMicrosPerInteraction) }.joined(separator: " / ")
+                + String(format: "; a batch ≈ %.0f µs + %.1f µs per interaction (wall), %.0f + %.1f (CPU)",
+                         report.wallFixedMicrosPerBatch, report.wallMicrosPerInteraction,
+                         report.cpuFixedMicrosPerBatch, report.cpuMicrosPerInteraction))
+            return report
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    /// User and system CPU of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     // MARK: Fan-out
@@ -360,6 +414,8 @@ public struct BenchRunner: Sendable {
     static func median(_ results: [LoadGenerator.Result]) -> LoadGenerator.Result {
         results.sorted { $0.perSecond < $1.perSecond }[results.count / 2]
     }
+
+    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double { seconds(between: start, .now) }
     static func seconds(between start: ContinuousClock.Instant, _ end: ContinuousClock.Instant) -> Double {

@@ -8,7 +8,7 @@ import Logging
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure ingestion, fan-out and delayed timeliness on each store, against baselines measured in the same run.",
+        abstract: "Measure ingestion, fan-out and delayed timeliness on each store, against baselines measured in the same run, and what a recorded batch costs the store.",
         discussion: """
             Starts real processes of this binary (serve, worker, simulator, a raw Hummingbird echo server) on fresh \
             stores: a SQLite file, and a database in a throwaway PostgreSQL cluster (installed packages needed). \
@@ -29,10 +29,12 @@ struct Bench: AsyncParsableCommand {
     var delaySeconds = 60
     @Option(help: "Seconds of sending measured against the simulator (default 20).")
     var sendSeconds = 20
+    @Option(help: "Interactions per round of the store phase, at each batch size (default 5000).")
+    var storeInteractions = 5_000
     @Option(help: "Backends, comma-separated: sqlite, postgres (default both).")
     var backends = "sqlite,postgres"
-    @Option(help: "Parts to measure, comma-separated: ingestion, fan-out, delayed (default all).")
-    var phases = "ingestion,fan-out,delayed"
+    @Option(help: "Parts to measure, comma-separated: ingestion, fan-out, delayed, store (default all).")
+    var phases = "ingestion,fan-out,delayed,store"
     @Option(help: "Where to write the JSON report (default bench.json).")
     var json = "bench.json"
 
@@ -51,6 +53,7 @@ struct Bench: AsyncParsableCommand {
         configuration.delayed = try check(delayed, "delayed", 1...10_000_000)
         configuration.delaySeconds = try check(delaySeconds, "delay-seconds", 1...3600)
         configuration.sendSeconds = try check(sendSeconds, "send-seconds", 1...3600)
+        configuration.storeInteractions = try check(storeInteractions, "store-interactions", 100...1_000_000)
         configuration.jsonPath = json
         configuration.backends = try Self.list(backends, option: "backends")
         configuration.phases = Set(try Self.list(phases, option: "phases"))

@@ -17,12 +17,13 @@ struct BenchProcessTests {
         return (bench.output, report)
     }
 
-    @Test("kefu bench at a small size runs ingestion, fan-out and delayed phases on both backends and writes the JSON report")
+    @Test("kefu bench at a small size runs ingestion, fan-out, delayed and store phases on both backends and writes the JSON report")
     func smallRun() async throws {
         let directory = try TemporaryDirectory(prefix: "kefu-bench-test")
         defer { directory.remove() }
         let (output, report) = try await Self.bench(
-            ["--followers", "3000", "--pushes", "300", "--rounds", "1", "--delayed", "300", "--delay-seconds", "5", "--send-seconds", "2"],
+            ["--followers", "3000", "--pushes", "300", "--rounds", "1", "--delayed", "300", "--delay-seconds", "5", "--send-seconds", "2",
+             "--store-interactions", "200"],
             in: directory, logName: "bench")
         let backends = report["backends"] as? [[String: Any]] ?? []
         #expect(backends.map { $0["backend"] as? String } == ["sqlite", "postgres"])
@@ -40,6 +41,13 @@ struct BenchProcessTests {
             #expect((fanOut["workerPeakResidentMiB"] as? Double ?? 0) > 0)
             let delayed = backend["delayed"] as? [String: Any] ?? [:]
             #expect(delayed["sent"] as? Int == 300, "every delayed delivery sent")
+            let store = backend["store"] as? [String: Any] ?? [:]
+            let points = store["points"] as? [[String: Any]] ?? []
+            #expect(points.map { $0["batchSize"] as? Int } == [5, 25, 100])
+            for point in points {
+                #expect((point["wallMicrosPerInteraction"] as? Double ?? 0) > 0 && (point["cpuMicrosPerInteraction"] as? Double ?? 0) > 0)
+            }
+            #expect((store["wallMicrosPerInteraction"] as? Double) != nil && (store["cpuFixedMicrosPerBatch"] as? Double) != nil)
         }
         #expect(output.contains("| measure | target | sqlite | postgres |"))
     }
@@ -58,7 +66,7 @@ struct BenchProcessTests {
         let settings = backend["storeSettings"] as? [String: String] ?? [:]
         #expect(settings["fsync"] == "on" && settings["synchronous_commit"] == "on", "measured on durable commits: \(settings)")
         #expect((backend["ingestion"] as? [String: Any] ?? [:]).isEmpty)
-        #expect(backend["delayed"] == nil)
+        #expect(backend["delayed"] == nil && backend["store"] == nil)
         let fanOut = backend["fanOut"] as? [String: Any] ?? [:]
         #expect(fanOut["queued"] as? Int == 500, "the whole audience snapshotted")
         #expect((fanOut["simulatorCapacityRounds"] as? [Double])?.count == 3)
@@ -66,7 +74,7 @@ struct BenchProcessTests {
         let refused = try KefuProcess(arguments: ["bench", "--phases", "ingestion,warp"], directory: directory.path, logName: "bench-refused")
         try await eventually("the refusal", timeout: .seconds(30), poll: .milliseconds(50)) { !refused.process.isRunning }
         #expect(refused.process.terminationStatus != 0)
-        #expect(refused.output.contains("--phases: warp is not ingestion, fan-out or delayed"), "\(refused.output.suffix(500))")
+        #expect(refused.output.contains("--phases: warp is not ingestion, fan-out, delayed or store"), "\(refused.output.suffix(500))")
     }
 }
 }
