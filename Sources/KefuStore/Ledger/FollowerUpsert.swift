@@ -6,13 +6,26 @@
 public enum FollowerUpsert {
     public static let onConflict = """
         ON CONFLICT (appid, openid) DO UPDATE SET
+        \(assignments)
+        WHERE \(later) OR \(decides)
+        """
+
+    /// The same, for an incoming row that also carries the follower's recomputed window
+    /// (`window_closes_at`): the window is replaced too, and the row written if only it changed.
+    public static let onConflictWithWindow = """
+        ON CONFLICT (appid, openid) DO UPDATE SET
+        \(assignments),
+            window_closes_at = excluded.window_closes_at
+        WHERE \(later) OR \(decides) OR followers.window_closes_at IS NOT excluded.window_closes_at
+        """
+
+    static let assignments = """
             last_interaction_at = CASE WHEN \(later) THEN excluded.last_interaction_at ELSE followers.last_interaction_at END,
             last_interaction = CASE WHEN \(later) THEN excluded.last_interaction ELSE followers.last_interaction END,
             last_interaction_id = CASE WHEN \(later) THEN excluded.last_interaction_id ELSE followers.last_interaction_id END,
             subscribed = CASE WHEN \(decides) THEN excluded.subscribed ELSE followers.subscribed END,
             decided_at = CASE WHEN \(decides) THEN excluded.decided_at ELSE followers.decided_at END,
             decided_id = CASE WHEN \(decides) THEN excluded.decided_id ELSE followers.decided_id END
-        WHERE \(later) OR \(decides)
         """
 
     /// The incoming latest interaction is later, by (time, log id), than the follower's.
