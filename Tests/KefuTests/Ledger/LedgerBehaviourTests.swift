@@ -91,6 +91,24 @@ struct LedgerBehaviourTests {
         }
     }
 
+    @Test("a late interaction that changes nothing but the window still moves it", arguments: StoreBackend.allCases)
+    func lateGrantMovesWindow(backend: StoreBackend) async throws {
+        // A click whose grant outlasts a message's, arriving after a later message: it is not the
+        // latest interaction and decides no subscription, but the window is its grant's.
+        let policy = try WindowPolicy(grants: [.init(on: .message, sends: 5, seconds: 3600), .init(on: .click, sends: 3, seconds: 7200)])
+        try await backend.withStore { store, _ in
+            try await Self.setUp(store)
+            let now = Self.t0 + 5000
+            _ = try await store.record([Self.interaction("oA", .message, at: now)], policy: policy, now: now)
+            #expect(try await Self.audience(store, now: now).first?.windowClosesAt == now + 3_600_000)
+            _ = try await store.record([Self.interaction("oA", .click, at: Self.t0, key: "MENU")], policy: policy, now: now)
+            let users = try await Self.audience(store, now: now)
+            #expect(users.first?.windowClosesAt == Self.t0 + 7_200_000)
+            #expect(users.first?.lastInteraction == .message)
+            #expect(users.first?.remaining == 8)
+        }
+    }
+
     @Test("unsubscribe closes every grant; a re-follow opens a new one", arguments: StoreBackend.allCases)
     func unsubscribeAndRefollow(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in
