@@ -119,9 +119,7 @@ extension SQLiteStore {
     func recomputeWindows(_ db: SQLiteConnection, appid: String, openids: [String], now: Int64) async throws {
         _ = try await db.query(
             """
-            UPDATE followers SET window_closes_at = (
-                SELECT max(g.closes_at) FROM grants g WHERE g.appid = followers.appid AND g.openid = followers.openid
-                  AND g.closes_at > ? AND (g.remaining IS NULL OR g.remaining > 0))
+            UPDATE followers SET window_closes_at = (\(Self.windowSQL(appid: "followers.appid", openid: "followers.openid", now: "?")))
             WHERE appid = ? AND openid IN (\(Self.inList(openids.count)))
             """, [.millis(now), .text(appid)] + openids.map { .text($0) })
     }

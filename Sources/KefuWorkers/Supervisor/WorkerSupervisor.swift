@@ -12,6 +12,8 @@ public struct WorkerSupervisor: Service {
     public let count: Int
     let logger: Logger
     let announce: @Sendable (String) -> Void
+    /// How long a worker process has to finish after SIGTERM before it is killed.
+    static let stopGraceSeconds = 30
 
     public init(executable: String, arguments: @escaping @Sendable (Int) -> [String], count: Int, logger: Logger,
                 announce: @escaping @Sendable (String) -> Void) {
@@ -52,12 +54,12 @@ public struct WorkerSupervisor: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(100)) }
         }
         for child in children where child.process.isRunning { child.process.terminate() }
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(Self.stopGraceSeconds)
         while children.contains(where: { $0.process.isRunning }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
         for child in children where child.process.isRunning {
-            logger.warning("worker process did not finish within 30 s of SIGTERM; killed", metadata: [
+            logger.warning("worker process did not finish within \(Self.stopGraceSeconds) s of SIGTERM; killed", metadata: [
                 "kefu.worker.slot": "\(child.slot)", "kefu.worker.pid": "\(child.process.processIdentifier)",
             ])
             kill(child.process.processIdentifier, SIGKILL)
