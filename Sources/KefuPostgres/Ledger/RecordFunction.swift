@@ -1,16 +1,19 @@
 import KefuStore
 
-/// `kefu_record`: one batch of interactions into the window ledger, as a server-side function
-/// (migration 3), so that recording a batch is one statement and one round trip whose plans
-/// PostgreSQL keeps per connection, instead of eight statements parsed and planned per batch.
+/// `kefu_record`: one batch of interactions into the window ledger, as a server-side function,
+/// so that recording a batch is one statement and one round trip whose plans PostgreSQL keeps
+/// per connection, instead of eight statements parsed and planned per batch.
 ///
-/// The steps are those of `SQLiteStore.record`: the log and the trigger inbox, then per follower
-/// the latest interaction and subscription, the grants, the unsubscribe mark, the grants an
-/// unsubscribe closes, and the window. An upsert may touch a row once per statement, so each step
-/// first reduces the recorded rows to one per follower or per grant: the latest by (time, log id).
-/// The upserts write rows in key order (bytewise, as Swift sorts), so two servers recording
-/// overlapping batches lock followers and grants in the same order; a deadlock in the later
-/// updates is retried whole by `write`.
+/// The steps are those of `SQLiteStore.record`, in its two orders:
+/// - a batch without an unsubscribe (nearly every batch, migration 4): the log and the trigger
+///   inbox; the grants, none opened before the follower's latest unsubscribe; then per follower
+///   the latest interaction and subscription, with the window recomputed from the grants;
+/// - a batch with one (migration 3's order, kept): the log and the inbox, the followers, the
+///   grants, the unsubscribe mark, the grants an unsubscribe closes, and the windows.
+/// An upsert may touch a row once per statement, so each step first reduces the recorded rows to
+/// one per follower or per grant: the latest by (time, log id). The upserts write rows in key
+/// order (bytewise, as Swift sorts), so two servers recording overlapping batches lock followers
+/// and grants in the same order; a deadlock in the later updates is retried whole by `write`.
 ///
 /// Arguments:
 /// - the batch, as parallel arrays with one element per interaction. Arrays cannot carry NULL
@@ -27,9 +30,11 @@ import KefuStore
 /// therefore switched off inside the function: every statement touches a batch's worth of rows
 /// by key, which is what index lookups in nested loops are for, at any table size.
 ///
-/// The body is part of migration 3 and so never changes: a new version is a new migration with
-/// `CREATE OR REPLACE FUNCTION`.
+/// A migration's text never changes (`MigrationHistoryTests` pins it): a new version of the
+/// function is a new migration with `CREATE OR REPLACE FUNCTION`, built from the pieces below
+/// that have not changed.
 enum RecordFunction {
+    /// Migration 3: the function, and the columns and type it needs.
     static let migration: [String] = [
         "ALTER TABLE followers ADD COLUMN decided_at BIGINT, ADD COLUMN decided_id BIGINT",
         """
@@ -39,7 +44,37 @@ enum RecordFunction {
         )
         """,
         """
-        CREATE FUNCTION kefu_record(
+        CREATE FUNCTION \(signature)
+        BEGIN
+        \(logStep)
+
+        \(followersThenWindowsSteps)
+
+        \(endStep)
+        """,
+    ]
+
+    /// Migration 4: a batch without an unsubscribe writes the grants first and the followers
+    /// with their windows, two statements fewer than migration 3's order, which an unsubscribe
+    /// still needs (the mark must exist before the grants it closes are weighed).
+    static let migration4: [String] = [
+        """
+        CREATE OR REPLACE FUNCTION \(signature)
+        BEGIN
+        \(logStep)
+
+            IF NOT EXISTS (SELECT 1 FROM unnest(recorded) WHERE subscribes = 0) THEN
+        \(indented(grantsFirstSteps))
+            ELSE
+        \(indented(followersThenWindowsSteps))
+            END IF;
+
+        \(endStep)
+        """,
+    ]
+
+    static let signature = """
+        kefu_record(
             p_appid TEXT[], p_openid TEXT[], p_kind TEXT[], p_detail TEXT[],
             p_key TEXT[], p_has_key BOOLEAN[], p_content TEXT[], p_has_content BOOLEAN[],
             p_at BIGINT[], p_dedupe_key TEXT[],
@@ -50,7 +85,9 @@ enum RecordFunction {
         AS $record$
         DECLARE
             recorded kefu_recorded[];
-        BEGIN
+        """
+
+    static let logStep = """
             -- The log and the trigger inbox; imports trigger nothing. A dedupe key repeated in
             -- the batch is recorded once.
             WITH logged AS (
@@ -76,16 +113,12 @@ enum RecordFunction {
             IF recorded IS NULL THEN
                 RETURN;
             END IF;
+        """
 
-            -- Per follower, in one pass (joining the batch with itself would be quadratic, with
-            -- hash joins off): the latest interaction; the latest deciding subscription, which
-            -- need not be the latest interaction and is kept with its (time, log id) so that one
-            -- arriving late is weighed against it; and, for a new follower, its window from this
-            -- batch's grants, which the recomputation below then finds unchanged.
-            INSERT INTO followers (appid, openid, subscribed, last_interaction_at, last_interaction, last_interaction_id,
-                                   decided_at, decided_id, window_closes_at)
-            SELECT appid, openid, coalesce(subscribes[1], 1), ats[1], kinds[1], ids[1],
-                   coalesce(decided_ats[1], 0), coalesce(decided_ids[1], 0), closes
+    /// Per follower, from the recorded rows: the latest interaction (`ats[1]`, `kinds[1]`,
+    /// `ids[1]`), the latest deciding subscription (`subscribes[1]`, `decided_ats[1]`,
+    /// `decided_ids[1]`), and `closes`, the latest close among this batch's grants.
+    static let followersInBatch = """
             FROM (SELECT appid, openid,
                          array_agg(at ORDER BY at DESC, id DESC) AS ats,
                          array_agg(kind ORDER BY at DESC, id DESC) AS kinds,
@@ -96,20 +129,73 @@ enum RecordFunction {
                          CASE WHEN bool_or(subscribes = 0) THEN NULL
                               ELSE max(grant_closes) FILTER (WHERE grant_closes > p_now AND grant_sends <> 0) END AS closes
                   FROM unnest(recorded) GROUP BY appid, openid) c
-            ORDER BY appid, openid
-            \(FollowerUpsert.onConflict);
+        """
 
-            -- Grants still open, the latest per kind.
+    static let followerColumns = """
+            INSERT INTO followers (appid, openid, subscribed, last_interaction_at, last_interaction, last_interaction_id,
+                                   decided_at, decided_id, window_closes_at)
+            SELECT appid, openid, coalesce(subscribes[1], 1), ats[1], kinds[1], ids[1],
+                   coalesce(decided_ats[1], 0), coalesce(decided_ids[1], 0),
+        """
+
+    /// Grants still open, the latest per kind, with `condition` (a line) among their filters.
+    static func grantsUpsert(_ condition: String? = nil) -> String {
+        """
             INSERT INTO grants (appid, openid, kind, opened_at, opened_id, closes_at, remaining)
             SELECT appid, openid, kind, at, id, grant_closes, nullif(grant_sends, -1)
             FROM (SELECT DISTINCT ON (appid, openid, kind) * FROM unnest(recorded) WHERE grant_closes > 0
                   ORDER BY appid, openid, kind, at DESC, id DESC) g
-            WHERE grant_closes > p_now
+            WHERE grant_closes > p_now\(condition.map { "\n" + $0 } ?? "")
             ORDER BY appid, openid, kind
             ON CONFLICT (appid, openid, kind) DO UPDATE SET
                 opened_at = excluded.opened_at, opened_id = excluded.opened_id,
                 closes_at = excluded.closes_at, remaining = excluded.remaining
             WHERE (excluded.opened_at, excluded.opened_id) > (grants.opened_at, grants.opened_id);
+        """
+    }
+
+    /// The window of follower (`appid`, `openid`): the latest close among its grants open at
+    /// `p_now` with sends left (`SQLiteStore.windowSQL` in SQLite's parameters).
+    static func window(appid: String, openid: String) -> String {
+        """
+        SELECT max(g.closes_at) FROM grants g
+                          WHERE g.appid = \(appid) AND g.openid = \(openid) AND g.closes_at > p_now
+                            AND (g.remaining IS NULL OR g.remaining > 0)
+        """
+    }
+
+    /// Migration 4's order, for a batch without an unsubscribe.
+    static let grantsFirstSteps = """
+            -- No unsubscribe in the batch: the grants first, none opened before the follower's
+            -- latest unsubscribe (one recorded earlier, which may have arrived first).
+        \(grantsUpsert("""
+                  AND NOT EXISTS (SELECT 1 FROM followers f WHERE f.appid = g.appid AND f.openid = g.openid
+                                    AND (f.unsubscribed_at, f.unsubscribed_id) > (g.at, g.id))
+            """))
+
+            -- Then per follower, as below, each row carrying its window recomputed from the
+            -- grants just written; a follower's row is written only if something changed.
+        \(followerColumns)
+                   (\(window(appid: "c.appid", openid: "c.openid")))
+        \(followersInBatch)
+            ORDER BY appid, openid
+            \(FollowerUpsert.onConflictWithWindow);
+        """
+
+    /// Migration 3's order, which a batch with an unsubscribe keeps.
+    static let followersThenWindowsSteps = """
+            -- Per follower, in one pass (joining the batch with itself would be quadratic, with
+            -- hash joins off): the latest interaction; the latest deciding subscription, which
+            -- need not be the latest interaction and is kept with its (time, log id) so that one
+            -- arriving late is weighed against it; and, for a new follower, its window from this
+            -- batch's grants, which the recomputation below then finds unchanged.
+        \(followerColumns) closes
+        \(followersInBatch)
+            ORDER BY appid, openid
+            \(FollowerUpsert.onConflict);
+
+            -- Grants still open, the latest per kind.
+        \(grantsUpsert())
 
             -- An unsubscribe closes every grant opened before it, whichever arrived first.
             UPDATE followers f SET unsubscribed_at = u.at, unsubscribed_id = u.id
@@ -126,16 +212,21 @@ enum RecordFunction {
             -- The window: the latest close among grants open with sends left.
             UPDATE followers f SET window_closes_at = w.closes
             FROM (SELECT t.appid, t.openid,
-                         (SELECT max(g.closes_at) FROM grants g
-                          WHERE g.appid = t.appid AND g.openid = t.openid AND g.closes_at > p_now
-                            AND (g.remaining IS NULL OR g.remaining > 0)) AS closes
+                         (\(window(appid: "t.appid", openid: "t.openid"))) AS closes
                   FROM (SELECT DISTINCT appid, openid FROM unnest(recorded)) t) w
             WHERE f.appid = w.appid AND f.openid = w.openid AND f.window_closes_at IS DISTINCT FROM w.closes;
+        """
 
+    static let endStep = """
             PERFORM pg_notify('\(PostgresStore.notifyChannel)', '\(WorkTopic.interactions.rawValue)');
             RETURN QUERY SELECT r.appid::text, r.dedupe_key::text FROM unnest(recorded) r;
         END
         $record$
-        """,
-    ]
+        """
+
+    /// `text` with every line but empty ones indented four spaces more.
+    static func indented(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n")
+    }
 }

@@ -214,5 +214,7 @@ enum PostgresSchema {
         ],
         // 3: `kefu_record`, a batch of interactions recorded in one statement (see `RecordFunction`).
         RecordFunction.migration,
+        // 4: `kefu_record` writes a batch without an unsubscribe in two statements fewer.
+        RecordFunction.migration4,
     ]
 }

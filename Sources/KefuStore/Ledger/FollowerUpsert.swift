@@ -1,8 +1,9 @@
 /// The follower upsert's `ON CONFLICT` clause, the same in both stores' SQL: which parts of the
 /// incoming row (an `INSERT INTO followers` with the decided columns) replace the follower's.
 ///
-/// PostgreSQL's migration 3 (`kefu_record`) embeds this text: a change needs a new PostgreSQL
-/// migration replacing the function, or existing databases keep the old rule.
+/// PostgreSQL's migrations 3 and 4 (`kefu_record`) embed this text: a change needs a new
+/// PostgreSQL migration replacing the function, or existing databases keep the old rule
+/// (`MigrationHistoryTests` fails on such a change).
 public enum FollowerUpsert {
     public static let onConflict = """
         ON CONFLICT (appid, openid) DO UPDATE SET
@@ -16,7 +17,7 @@ public enum FollowerUpsert {
         ON CONFLICT (appid, openid) DO UPDATE SET
         \(assignments),
             window_closes_at = excluded.window_closes_at
-        WHERE \(later) OR \(decides) OR followers.window_closes_at IS NOT excluded.window_closes_at
+        WHERE \(later) OR \(decides) OR followers.window_closes_at IS DISTINCT FROM excluded.window_closes_at
         """
 
     static let assignments = """
