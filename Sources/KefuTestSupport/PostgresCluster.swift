@@ -79,6 +79,31 @@ public final class PostgresCluster: Sendable {
         }
     }
 
+    /// The plan PostgreSQL chooses for `sql` (with `$n` placeholders) run with `parameters`
+    /// (SQL literals), as `EXPLAIN` prints it, one line per element — a custom plan for those
+    /// values, as kefu's unnamed statements get.
+    public func plan(_ sql: String, parameters: [String], database: String) async throws -> [String] {
+        try await withConnection(database: database) { connection, logger in
+            try await connection.query(PostgresQuery(unsafeSQL: "PREPARE kefu_plan AS " + sql), logger: logger)
+            let rows = try await connection.query(
+                PostgresQuery(unsafeSQL: "EXPLAIN EXECUTE kefu_plan(" + parameters.joined(separator: ", ") + ")"), logger: logger)
+            var lines: [String] = []
+            for try await line in rows.decode(String.self) { lines.append(line) }
+            return lines
+        }
+    }
+
+    /// The first column of each row `sql` returns, as text.
+    public func column(_ sql: String, database: String) async throws -> [String?] {
+        try await withConnection(database: database) { connection, logger in
+            var values: [String?] = []
+            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(String?.self) {
+                values.append(value)
+            }
+            return values
+        }
+    }
+
     /// The server's current value of each setting named (as `SHOW` prints it).
     public func settings(_ names: [String]) async throws -> [String: String] {
         try await withConnection(database: "postgres") { connection, logger in
