@@ -75,18 +75,23 @@ extension PostgresStore {
     /// Sends left per follower across grants open at `now`; nil = unlimited.
     static func remaining(_ db: PGSession, appid: String, openids: [String], now: Int64) async throws -> [String: Int?] {
         guard !openids.isEmpty else { return [:] }
-        let rows = try await db.query(
-            """
-            SELECT openid, coalesce(sum(remaining), 0)::bigint AS left_, bool_or(remaining IS NULL) AS unlimited FROM grants
-            WHERE appid = $1 AND closes_at > $2 AND (remaining IS NULL OR remaining > 0) AND openid = ANY($3)
-            GROUP BY openid
-            """, [.text(appid), .int(now), .texts(openids)])
+        let rows = try await db.query(remainingSQL, [.text(appid), .int(now), .texts(openids)])
         var result: [String: Int?] = [:]
         for row in rows {
             result[row.string("openid")] = row.int("unlimited") == 1 ? .some(nil) : row.int("left_")
         }
         return result
     }
+
+    /// A page's followers (`$3`) looked up one by one, by key, as a claim's are
+    /// (`PostgresStore.subscribedSQL`); `OFFSET 0` keeps the planner from flattening the lookup.
+    static let remainingSQL = """
+        SELECT v.openid, coalesce(sum(g.remaining), 0)::bigint AS left_, bool_or(g.remaining IS NULL) AS unlimited
+        FROM unnest($3::text[]) AS v(openid)
+        CROSS JOIN LATERAL (SELECT remaining FROM grants WHERE appid = $1 AND openid = v.openid AND closes_at > $2
+                              AND (remaining IS NULL OR remaining > 0) OFFSET 0) g
+        GROUP BY v.openid
+        """
 
     public func follower(appid: String, openid: String, now: Int64, recent: Int) async throws -> FollowerLedger? {
         try await read { db in

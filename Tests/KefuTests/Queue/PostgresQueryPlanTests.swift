@@ -7,8 +7,8 @@ import Logging
 import Testing
 @testable import KefuPostgres
 
-/// What a claim runs per batch of followers must look each one up by primary key, whatever
-/// PostgreSQL's statistics say. Right after a burst of callbacks (or an import) a table has no
+/// What a claim runs per batch of followers, and the audience page's count of sends left, must
+/// look each follower up by primary key, whatever PostgreSQL's statistics say. Right after a burst of callbacks (or an import) a table has no
 /// statistics for its new rows, `appid = $1` looks like a handful of rows, and a statement free
 /// to choose read all of the account's followers or grants on every claim (`kefu bench`'s
 /// delayed phase: 21–22 ms per statement instead of ≈ 2).
@@ -16,11 +16,12 @@ import Testing
 struct PostgresQueryPlanTests {
     static let followers = 20_000
 
-    @Test("claim statements look followers and grants up by key before the tables were ever analysed", arguments: [
+    @Test("claim and audience statements look followers and grants up by key before the tables were ever analysed", arguments: [
         ("followers read", PostgresStore.subscribedSQL, ["'\(SendQueueTests.appid)'", openids]),
         ("grants locked", PostgresStore.grantsForUpdateSQL, ["'\(SendQueueTests.appid)'", openids, "0"]),
         ("units spent", PostgresStore.spendUnitsSQL, ["'\(SendQueueTests.appid)'", openids, kinds, units]),
         ("windows recomputed", PostgresStore.recomputeWindowsSQL, ["'\(SendQueueTests.appid)'", openids, "0"]),
+        ("audience page's sends left", PostgresStore.remainingSQL, ["'\(SendQueueTests.appid)'", "0", openids]),
     ])
     func claimLooksUpByKey(name: String, sql: String, parameters: [String]) async throws {
         let directory = try TemporaryDirectory()
