@@ -129,8 +129,8 @@ public struct BenchRunner: Sendable {
             var points: [StoreCostReport.Point] = []
             for size in [5, 25, 100] {
                 var walls: [Double] = [], cpus: [Double] = []
+                let batches = max(configuration.storeInteractions / size, 1)
                 for round in 0..<5 {
-                    let batches = max(configuration.storeInteractions / size, 1)
                     let now = SystemWallClock().nowMillis()
                     let work = (0..<batches).map { batch in
                         (0..<size).map { index in
@@ -193,7 +193,7 @@ public struct BenchRunner: Sendable {
 
         // The simulator's capacity, with the client kefu's sender uses, at its concurrency.
         let rounds = try await simulatorCapacity(account, simulator: simulator)
-        let capacity = rounds.sorted()[rounds.count / 2]
+        let capacity = Self.median(rounds)
         say(String(format: "fan-out: simulator capacity %.0f sends/s (median of %@)", capacity,
                    rounds.map { String(format: "%.0f", $0) }.joined(separator: ", ")))
 

@@ -154,16 +154,6 @@ enum RecordFunction {
         """
     }
 
-    /// The window of follower (`appid`, `openid`): the latest close among its grants open at
-    /// `p_now` with sends left (`SQLiteStore.windowSQL` in SQLite's parameters).
-    static func window(appid: String, openid: String) -> String {
-        """
-        SELECT max(g.closes_at) FROM grants g
-                          WHERE g.appid = \(appid) AND g.openid = \(openid) AND g.closes_at > p_now
-                            AND (g.remaining IS NULL OR g.remaining > 0)
-        """
-    }
-
     /// Migration 4's order, for a batch without an unsubscribe.
     static let grantsFirstSteps = """
             -- No unsubscribe in the batch: the grants first, none opened before the follower's
@@ -176,7 +166,7 @@ enum RecordFunction {
             -- Then per follower, as below, each row carrying its window recomputed from the
             -- grants just written; a follower's row is written only if something changed.
         \(followerColumns)
-                   (\(window(appid: "c.appid", openid: "c.openid")))
+                   (\(PostgresStore.windowSQL(appid: "c.appid", openid: "c.openid", now: "p_now")))
         \(followersInBatch)
             ORDER BY appid, openid
             \(FollowerUpsert.onConflictWithWindow);
@@ -212,7 +202,7 @@ enum RecordFunction {
             -- The window: the latest close among grants open with sends left.
             UPDATE followers f SET window_closes_at = w.closes
             FROM (SELECT t.appid, t.openid,
-                         (\(window(appid: "t.appid", openid: "t.openid"))) AS closes
+                         (\(PostgresStore.windowSQL(appid: "t.appid", openid: "t.openid", now: "p_now"))) AS closes
                   FROM (SELECT DISTINCT appid, openid FROM unnest(recorded)) t) w
             WHERE f.appid = w.appid AND f.openid = w.openid AND f.window_closes_at IS DISTINCT FROM w.closes;
         """

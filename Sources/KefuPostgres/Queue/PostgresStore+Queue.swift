@@ -193,13 +193,23 @@ extension PostgresStore {
 
     /// The window from the grants (`$3`: now).
     static let recomputeWindowsSQL = """
-        UPDATE followers f SET window_closes_at = (
-            SELECT max(g.closes_at) FROM grants g WHERE g.appid = f.appid AND g.openid = f.openid
-              AND g.closes_at > $3 AND (g.remaining IS NULL OR g.remaining > 0))
+        UPDATE followers f SET window_closes_at = (\(windowSQL(appid: "f.appid", openid: "f.openid", now: "$3")))
         FROM (SELECT l.ctid AS row_at FROM unnest($2::text[]) AS v(openid)
               CROSS JOIN LATERAL (SELECT ctid FROM followers WHERE appid = $1 AND openid = v.openid LIMIT 1 FOR UPDATE) l) x
         WHERE f.ctid = x.row_at
         """
+
+    /// A follower's window, as a scalar subquery: the latest close among its grants still open
+    /// at `now` with sends left (NULL: none). The arguments are SQL expressions. The claim and
+    /// `kefu_record` (migrations 3 and 4, whose text `MigrationHistoryTests` pins) use it, as
+    /// `SQLiteStore.windowSQL` serves the embedded store.
+    static func windowSQL(appid: String, openid: String, now: String) -> String {
+        """
+        SELECT max(g.closes_at) FROM grants g
+                          WHERE g.appid = \(appid) AND g.openid = \(openid) AND g.closes_at > \(now)
+                            AND (g.remaining IS NULL OR g.remaining > 0)
+        """
+    }
 
     static func lockFollower(_ db: PGSession, appid: String, openid: String) async throws {
         try await db.execute("SELECT 1 FROM followers WHERE appid = $1 AND openid = $2 FOR UPDATE", [.text(appid), .text(openid)])
