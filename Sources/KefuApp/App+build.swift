@@ -37,18 +37,29 @@ public func buildApplication(
     RulesController(store: store, clock: clock, policy: configuration.windowPolicy,
                     bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
 
-    var services: [any Service] = [GroupCommitterService(committer: committer)]
+    var services: [any Service] = [GroupCommitterService(committer: committer), AccountCacheRefresher(cache: accounts, logger: logger)]
     if configuration.workers > 0 {
         services += buildWorkerServices(configuration: configuration, store: store, clock: clock,
                                         senders: configuration.workers, metrics: metrics, logger: logger)
     }
-    if configuration.adminToken == nil {
-        logger.warning("KEFU_ADMIN_TOKEN is not set: the admin API is open to anyone on this machine")
-    }
-    return Application(
+    var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kefu"),
         services: services,
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        onServerRunning: { channel in
+            if configuration.adminToken == nil {
+                logger.warning("KEFU_ADMIN_TOKEN is not set: the admin API is open to anyone on this machine")
+            }
+            await onServerRunning(channel.localAddress?.port ?? configuration.port)
+        },
         logger: logger)
+    // Every account in memory before the first push, so pushes are verified without a store read.
+    app.beforeServerStarts {
+        do {
+            try await accounts.reloadAll()
+        } catch where !Task.isCancelled {
+            logger.warning("accounts not loaded before start; they are read as pushes arrive", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+    return app
 }

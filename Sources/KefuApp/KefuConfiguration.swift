@@ -29,6 +29,9 @@ public struct KefuConfiguration: Sendable {
     public var unknownOutcome: UnknownOutcomePolicy = .skip
     /// How long a worker's claim on a delivery lasts; a dead worker's claims expire after it.
     public var leaseMillis: Int64 = 60_000
+    /// How long WeChat must have been unreachable (no connection could be made) before the
+    /// accounts are paused with the reason `WeChat unreachable: …` and probed with back-off.
+    public var wechatUnreachableAfterMillis: Int64 = 60_000
     /// How often the scheduler looks for due tasks and expired leases.
     public var schedulerInterval: Duration = .milliseconds(200)
 

@@ -21,6 +21,7 @@ public func buildWorkerServices(
     let api = WeChatAPI(baseURL: configuration.wechatAPI, client: client)
     let identity = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
     let tokens = TokenProvider(store: store, api: api, clock: clock, owner: identity, logger: logger)
+    let reachability = WeChatReachability(configuration: .init(unreachableAfterMillis: configuration.wechatUnreachableAfterMillis))
     var services: [any Service] = [HTTPClientService(client: client)]
     services.append(Scheduler(store: store, clock: clock,
                               configuration: .init(interval: configuration.schedulerInterval, unknownOutcome: configuration.unknownOutcome),
@@ -28,7 +29,7 @@ public func buildWorkerServices(
     services.append(TriggerEvaluator(store: store, clock: clock, logger: logger))
     for index in 0..<senders {
         services.append(Sender(
-            store: store, api: api, tokens: tokens, clock: clock, owner: "\(identity):\(index)",
+            store: store, api: api, tokens: tokens, reachability: reachability, clock: clock, owner: "\(identity):\(index)",
             configuration: .init(concurrency: configuration.sendConcurrency, leaseMillis: configuration.leaseMillis,
                                  unknownOutcome: configuration.unknownOutcome),
             logger: logger, onResult: { result in metrics?.delivery(result) }))

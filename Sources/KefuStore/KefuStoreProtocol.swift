@@ -118,11 +118,17 @@ public protocol KefuStore: Sendable {
     func accessToken(appid: String) async throws -> StoredAccessToken?
     /// Takes the right to refresh an account's token for `ttlMillis`; false when another holds it.
     func lockTokenRefresh(appid: String, owner: String, now: Int64, ttlMillis: Int64) async throws -> Bool
+    /// Gives the refresh right back early (the fetch failed), if `owner` still holds it.
+    func releaseTokenRefresh(appid: String, owner: String) async throws
     func storeAccessToken(appid: String, token: StoredAccessToken) async throws
+    /// Pauses an account's sending until `pause.until` (a longer pause already set stays, with
+    /// its reason).
     func pauseAccount(appid: String, pause: AccountPause) async throws
     func accountPause(appid: String, now: Int64) async throws -> AccountPause?
     /// Lifts a pause (after the operator fixed the account's secret) and forgets its token.
     func clearAccountPause(appid: String) async throws
+    /// Lifts every account's pause whose reason starts with `reasonPrefix` (WeChat answers again).
+    func liftAccountPauses(reasonPrefix: String) async throws
 }
 
 extension KefuStore {

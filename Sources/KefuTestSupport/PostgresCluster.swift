@@ -117,7 +117,7 @@ public final class PostgresCluster: Sendable {
     /// A superuser connection to `database` (a name, or a URL this cluster made), closed after `body`.
     private func withConnection<T>(database: String, _ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
         let name = database.split(separator: "/").last.map(String.init) ?? database
-        let logger = Logger(label: "test-pg")
+        let logger = Logger.test("test-pg")
         let configuration = PostgresConnection.Configuration(
             host: "127.0.0.1", port: port, username: Self.user, password: nil, database: name, tls: .disable)
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)

@@ -24,7 +24,7 @@ public enum StoreBackend: String, Sendable, CaseIterable, CustomStringConvertibl
     public func withStore<T>(_ body: (any KefuStore, TemporaryDirectory) async throws -> T) async throws -> T {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = try await StoreFactory.open(try await freshURL(in: directory), logger: Logger(label: "test"))
+        let store = try await StoreFactory.open(try await freshURL(in: directory), logger: Logger.test())
         try await store.migrate()
         do {
             let result = try await body(store, directory)

@@ -15,27 +15,27 @@ struct Bench: AsyncParsableCommand {
             Prints a table and writes JSON. Build with -c release for figures worth quoting.
             """)
 
-    @Option(help: "Followers in the fan-out audience (default 1000000).")
+    @Option(help: "Followers in the fan-out audience.")
     var followers = 1_000_000
-    @Option(help: "Signed pushes per ingestion round (default 20000).")
+    @Option(help: "Signed pushes per ingestion round.")
     var pushes = 20_000
-    @Option(help: "Ingestion rounds; the median is reported (default 3).")
+    @Option(help: "Ingestion rounds; the median is reported.")
     var rounds = 3
-    @Option(help: "Requests in flight from the load generator (default 64).")
+    @Option(help: "Requests in flight from the load generator.")
     var concurrency = 64
-    @Option(help: "Delayed deliveries due in the same second (default 100000).")
+    @Option(help: "Delayed deliveries due in the same second.")
     var delayed = 100_000
-    @Option(help: "Delay of the benchmark's rule in seconds; every delivery must be queued before it (default 60).")
+    @Option(help: "Delay of the benchmark's rule in seconds; every delivery must be queued before it.")
     var delaySeconds = 60
-    @Option(help: "Seconds of sending measured against the simulator (default 20).")
+    @Option(help: "Seconds of sending measured against the simulator.")
     var sendSeconds = 20
-    @Option(help: "Interactions per round of the store phase, at each batch size (default 5000).")
+    @Option(help: "Interactions per round of the store phase, at each batch size.")
     var storeInteractions = 5_000
-    @Option(help: "Backends, comma-separated: sqlite, postgres (default both).")
+    @Option(help: "Backends, comma-separated: sqlite, postgres.")
     var backends = "sqlite,postgres"
-    @Option(help: "Parts to measure, comma-separated: ingestion, fan-out, delayed, store (default all).")
+    @Option(help: "Parts to measure, comma-separated: ingestion, fan-out, delayed, store.")
     var phases = "ingestion,fan-out,delayed,store"
-    @Option(help: "Where to write the JSON report (default bench.json).")
+    @Option(help: "Where to write the JSON report.")
     var json = "bench.json"
 
     func run() async throws {

@@ -9,6 +9,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 import WeChatSimulator
 
@@ -18,16 +19,16 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the whole pipeline: simulator + server + workers on SQLite, a demo account, followers and a broadcast.")
 
-    @Option(help: "Port of kefu's server (default 8080; 0 picks a free one).")
+    @Option(help: "Port of kefu's server (0 picks a free one).")
     var port: Int = 8080
 
-    @Option(help: "Port of the WeChat simulator (default 8081; 0 picks a free one).")
+    @Option(help: "Port of the WeChat simulator (0 picks a free one).")
     var simulatorPort: Int = 8081
 
     @Option(help: "Store (default: a fresh SQLite file in a temporary directory).")
     var database: String?
 
-    @Option(help: "Simulated followers (default 300).")
+    @Option(help: "Simulated followers.")
     var followers: Int = 300
 
     @Flag(help: "Exit once the broadcast has completed instead of serving until Ctrl-C.")
@@ -51,28 +52,54 @@ struct Demo: AsyncParsableCommand {
             .init(on: .scan, sends: 3, seconds: 60), .init(on: .click, sends: 3, seconds: 60),
         ])
         do {
-            let store = try await StoreFactory.open(databaseURL, logger: logger)
-            try await store.migrate()
-            let ports = Ports()
-            // kefu's workers need the simulator's address up front: resolve a free port now.
-            let simulatorPort = self.simulatorPort == 0 ? try Self.freePort() : self.simulatorPort
-            let wechat = SimulatedWeChat(configuration: .init(policy: policy))
-            let simulator = buildSimulatorApplication(wechat: wechat, port: simulatorPort, logger: logger) { await ports.set(simulator: $0) }
-            var configuration = KefuConfiguration()
-            configuration.database = databaseURL
-            configuration.port = port
-            configuration.windowPolicy = policy
-            configuration.wechatAPI = "http://127.0.0.1:\(simulatorPort)"
-            let app = try buildApplication(configuration: configuration, store: store, logger: logger) { await ports.set(kefu: $0) }
-            let script = DemoScript(ports: ports, followers: followers, exitWhenDone: exitWhenDone, database: databaseURL)
-            let group = ServiceGroup(configuration: .init(
-                services: [.init(service: simulator), .init(service: app),
-                           .init(service: script, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
-            try await store.close()
+            // Both ports checked before anything starts, so a busy one is one line, not a half-started demo.
+            try Self.ensureFree(port: port, option: "--port")
+            try Self.ensureFree(port: simulatorPort, option: "--simulator-port")
+            try await withStore(databaseURL, logger: logger) { store in
+                let ports = Ports()
+                // kefu's workers need the simulator's address up front: resolve a free port now.
+                let simulatorPort = self.simulatorPort == 0 ? try Self.freePort() : self.simulatorPort
+                let wechat = SimulatedWeChat(configuration: .init(policy: policy))
+                let simulator = buildSimulatorApplication(wechat: wechat, port: simulatorPort, logger: logger) { ports.set(.simulator, $0) }
+                var configuration = KefuConfiguration()
+                configuration.database = databaseURL
+                configuration.port = port
+                configuration.windowPolicy = policy
+                configuration.wechatAPI = "http://127.0.0.1:\(simulatorPort)"
+                let app = try buildApplication(configuration: configuration, store: store, logger: logger) { ports.set(.kefu, $0) }
+                let script = DemoScript(ports: ports, followers: followers, exitWhenDone: exitWhenDone, database: databaseURL)
+                let group = ServiceGroup(configuration: .init(
+                    services: [.init(service: Listener(inner: simulator, host: "127.0.0.1", port: simulatorPort, option: "--simulator-port")),
+                               .init(service: Listener(inner: app, host: "127.0.0.1", port: port, option: "--port")),
+                               .init(service: script, successTerminationBehavior: .gracefullyShutdownGroup)],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await group.run()
+            }
         } catch {
             throw CommandFailure(error)
+        }
+    }
+
+    /// Fails with one line when something already listens on 127.0.0.1:`port` (binds it the way
+    /// the servers will, with SO_REUSEADDR, then lets it go).
+    static func ensureFree(port: Int, option: String) throws {
+        guard port != 0 else { return }
+        guard (1...65_535).contains(port) else { throw KefuError(.badConfiguration, "\(option): must be between 0 and 65535") }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw KefuError(.unavailable, "cannot open a socket") }
+        defer { close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard bound else {
+            throw KefuError(.badConfiguration, Listener<DemoScript>.describe(IOError(errnoCode: errno, reason: "bind"),
+                                                                                 host: "127.0.0.1", port: port, option: option))
         }
     }
 
@@ -93,31 +120,20 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
-actor Ports {
-    private var simulatorPort: Int?
-    private var kefuPort: Int?
-    private var simulatorWaiters: [CheckedContinuation<Int, Never>] = []
-    private var kefuWaiters: [CheckedContinuation<Int, Never>] = []
+/// The ports the demo's servers listen on, once they do. Waiting is cancellable: when a server
+/// cannot start, the group cancels the script, which must not wait forever for its port.
+final class Ports: Sendable {
+    enum Server: Hashable { case kefu, simulator }
+    private let ports = Mutex<[Server: Int]>([:])
 
-    func set(simulator port: Int) {
-        simulatorPort = port
-        for waiter in simulatorWaiters { waiter.resume(returning: port) }
-        simulatorWaiters = []
+    func set(_ server: Server, _ port: Int) {
+        ports.withLock { $0[server] = port }
     }
 
-    func set(kefu port: Int) {
-        kefuPort = port
-        for waiter in kefuWaiters { waiter.resume(returning: port) }
-        kefuWaiters = []
-    }
-
-    func simulator() async -> Int {
-        if let simulatorPort { return simulatorPort }
-        return await withCheckedContinuation { simulatorWaiters.append($0) }
-    }
-
-    func kefu() async -> Int {
-        if let kefuPort { return kefuPort }
-        return await withCheckedContinuation { kefuWaiters.append($0) }
+    func port(_ server: Server) async throws -> Int {
+        while true {
+            if let port = ports.withLock({ $0[server] }) { return port }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 }

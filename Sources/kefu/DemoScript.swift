@@ -19,8 +19,8 @@ struct DemoScript: Service {
     static let aesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
     func run() async throws {
-        let kefu = "http://127.0.0.1:\(await ports.kefu())"
-        let simulator = "http://127.0.0.1:\(await ports.simulator())"
+        let kefu = "http://127.0.0.1:\(try await ports.port(.kefu))"
+        let simulator = "http://127.0.0.1:\(try await ports.port(.simulator))"
         say("""
             kefu demo — everything runs in this process on \(database)
               kefu server:      \(kefu)   (admin API at \(kefu)/api/v1, metrics at \(kefu)/metrics)
@@ -53,23 +53,32 @@ struct DemoScript: Service {
         let id = task["id"] as? Int ?? 0
         let preview = try await get("\(kefu)/api/v1/tasks/\(id)/preview")
         say("4. scheduled broadcast \(id) for \(sendAt): preview \(preview["reachable_at_send"] ?? 0) reachable at send time, \(preview["closing_before_reached"] ?? 0) would close before reached, \(preview["send_seconds"] ?? 0) s at 100/s")
+        var lastLine = ""
         while true {
             let state = try await get("\(kefu)/api/v1/tasks/\(id)")
             let stats = state["stats"] as? [String: Any] ?? [:]
-            say("   task \(id): \(state["status"] ?? "") — audience \(stats["audience"] ?? 0), sent \(stats["sent"] ?? 0), skipped \(stats["skipped"] ?? 0), failed \(stats["failed"] ?? 0), pending \(stats["pending"] ?? 0)")
+            let line = "   task \(id): \(state["status"] ?? "") — audience \(stats["audience"] ?? 0), sent \(stats["sent"] ?? 0), skipped \(stats["skipped"] ?? 0), failed \(stats["failed"] ?? 0), pending \(stats["pending"] ?? 0)"
+            // Only what changed: no column of identical lines while the task waits for its time.
+            if line != lastLine { say(line) }
+            lastLine = line
             if ["completed", "cancelled"].contains(state["status"] as? String ?? "") { break }
-            try await Task.sleep(for: .seconds(1))
+            try await Task.sleep(for: .milliseconds(500))
         }
         let received = try await get("\(simulator)/sim/messages?appid=\(Self.appid)")
         let sample = (received["messages"] as? [[String: Any]] ?? []).first?["body"] as? String ?? "-"
         say("""
             5. the simulator (playing WeChat) accepted \(received["count"] ?? 0) customer-service messages, e.g.
                  \(sample)
-            Look around: \(kefu)/api/v1/tasks/\(id)/deliveries, \(kefu)/api/v1/accounts/\(Self.appid)/audience,
-                         \(simulator)/sim/messages?appid=\(Self.appid), \(kefu)/metrics
             """)
-        if exitWhenDone { return }
-        say("Serving until Ctrl-C.")
+        if exitWhenDone {
+            say("Done (--exit-when-done): the demo's servers stop now and its temporary files are removed.")
+            return
+        }
+        say("""
+            Look around (until Ctrl-C): \(kefu)/api/v1/tasks/\(id)/deliveries, \(kefu)/api/v1/accounts/\(Self.appid)/audience,
+                         \(simulator)/sim/messages?appid=\(Self.appid), \(kefu)/metrics
+            Serving until Ctrl-C.
+            """)
         try await gracefulShutdown()
     }
 

@@ -19,11 +19,7 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("wechat-api"), help: "WeChat API base URL (default https://api.weixin.qq.com).")
     var wechatAPI: String?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical (default info).")
-    var logLevel: String?
-
-    @Option(help: "text (default) or json: one JSON object per line on standard error.")
-    var logFormat: String?
+    @OptionGroup var logging: LoggingOptions
 
     /// The configuration reader: these options first, then the environment.
     func reader(extra: [AbsoluteConfigKey: ConfigValue] = [:]) -> ConfigReader {
@@ -31,6 +27,21 @@ struct CommonOptions: ParsableArguments {
         if let database { values["kefu.database"] = .init(.string(database), isSecret: database.contains("@")) }
         if let windowPolicy { values["kefu.window.policy"] = .init(.string(windowPolicy), isSecret: false) }
         if let wechatAPI { values["kefu.wechat.api"] = .init(.string(wechatAPI), isSecret: false) }
+        return logging.reader(extra: values)
+    }
+}
+
+/// How a command logs; every command that runs a server takes these.
+struct LoggingOptions: ParsableArguments {
+    @Option(help: "trace, debug, info, notice, warning, error or critical (default info).")
+    var logLevel: String?
+
+    @Option(help: "text (default) or json: one JSON object per line on standard error.")
+    var logFormat: String?
+
+    /// The configuration reader: `extra` and these options first, then the environment.
+    func reader(extra: [AbsoluteConfigKey: ConfigValue] = [:]) -> ConfigReader {
+        var values = extra
         if let logLevel { values["kefu.log.level"] = .init(.string(logLevel), isSecret: false) }
         if let logFormat { values["kefu.log.format"] = .init(.string(logFormat), isSecret: false) }
         return ConfigReader(providers: [
@@ -57,6 +68,10 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Days the interaction log is kept (default 30).")
     var logRetentionDays: Int?
 
+    @Option(name: .customLong("wechat-unreachable-after"),
+            help: "Seconds WeChat may be unreachable before accounts are paused with 'WeChat unreachable' and probed (default 60).")
+    var wechatUnreachableAfter: Int?
+
     func values() -> [AbsoluteConfigKey: ConfigValue] {
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
         if let sendConcurrency { values["kefu.send.concurrency"] = .init(.string("\(sendConcurrency)"), isSecret: false) }
@@ -64,6 +79,9 @@ struct WorkerOptions: ParsableArguments {
         if let unknownOutcome { values["kefu.unknown.outcome"] = .init(.string(unknownOutcome), isSecret: false) }
         if let trimInterval { values["kefu.trim.interval"] = .init(.string("\(trimInterval)"), isSecret: false) }
         if let logRetentionDays { values["kefu.log.retention.days"] = .init(.string("\(logRetentionDays)"), isSecret: false) }
+        if let wechatUnreachableAfter {
+            values["kefu.wechat.unreachable.after"] = .init(.string("\(wechatUnreachableAfter)"), isSecret: false)
+        }
         return values
     }
 }
@@ -99,6 +117,11 @@ enum ConfigurationLoader {
         let retention = try integer(config, "kefu.log.retention.days", option: "--log-retention-days", default: 30)
         guard retention >= 1 else { throw KefuError(.badConfiguration, "--log-retention-days: must be at least 1") }
         configuration.trimmer.logRetentionSeconds = Int64(retention) * 86_400
+        let unreachable = try integer(config, "kefu.wechat.unreachable.after", option: "--wechat-unreachable-after", default: 60)
+        guard (1...86_400).contains(unreachable) else {
+            throw KefuError(.badConfiguration, "--wechat-unreachable-after: must be between 1 and 86400 seconds")
+        }
+        configuration.wechatUnreachableAfterMillis = Int64(unreachable) * 1000
         if let path = config.string(forKey: "kefu.window.policy") {
             configuration.windowPolicy = try loadPolicy(path)
         }

@@ -5,10 +5,17 @@ import Hummingbird
 import KefuStore
 import KefuApp
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the HTTP server (callbacks, admin API, metrics) and, unless --workers 0, in-process workers.")
+        abstract: "Run the HTTP server (callbacks, admin API, metrics) and, unless --workers 0, in-process workers.",
+        discussion: """
+            The admin API's bearer token comes from the environment: KEFU_ADMIN_TOKEN (16 or more characters). \
+            Without it, serve listens on a loopback address only, with the admin API open to local users; \
+            on any other --host it refuses to start. Every option can also be set as KEFU_<NAME>, e.g. KEFU_PORT.
+            """)
 
     @OptionGroup var common: CommonOptions
 
@@ -42,25 +49,35 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure(error)
         }
         do {
-            let store = try await StoreFactory.open(configuration.database, logger: logger)
-            try await store.migrate()
-            let host = configuration.host
-            let database = configuration.database.contains("@") ? "postgres (credentials hidden)" : configuration.database
-            let app = try buildApplication(configuration: configuration, store: store, logger: logger) { port in
-                say("""
-                    kefu is listening on http://\(host):\(port)  (store: \(database))
-                      WeChat callback URL for an account: http://<this host>:\(port)/wechat/<appid>
-                      add an account:
-                        curl -X POST http://\(host):\(port)/api/v1/accounts -H 'Content-Type: application/json' \\
-                          -d '{"appid": "wx…", "app_secret": "…", "token": "…", "encoding_aes_key": "…(43 chars, optional)"}'
-                      health: http://\(host):\(port)/healthz   metrics: http://\(host):\(port)/metrics
-                    """)
+            try await withStore(configuration.database, logger: logger) { store in
+                let host = configuration.host
+                let database = configuration.database.contains("@") ? "postgres (credentials hidden)" : configuration.database
+                let app = try buildApplication(configuration: configuration, store: store, logger: logger) { port in
+                    say(Self.banner(host: host, port: port, database: database))
+                }
+                let group = ServiceGroup(configuration: .init(
+                    services: [.init(service: Listener(inner: app, host: host, port: configuration.port, option: "--port")),
+                               .init(service: ShutdownAnnouncer(what: "kefu serve"), successTerminationBehavior: .ignore)],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await group.run()
             }
-            try await app.runService()
-            try await store.close()
+            say("kefu serve: stopped")
         } catch {
             throw CommandFailure(error)
         }
+    }
+
+    /// What `serve` prints once it listens: where, and a `curl` that works as printed.
+    static func banner(host: String, port: Int, database: String) -> String {
+        let base = "http://\(host):\(port)"
+        return """
+            kefu is listening on \(base)  (store: \(database))
+              add an account (example values; use your account's appid, AppSecret and Token):
+                curl -X POST \(base)/api/v1/accounts -H 'Content-Type: application/json' \\
+                  -d '{"appid": "wx0000000000000001", "app_secret": "0123456789abcdef0123456789abcdef", "token": "kefutoken"}'
+              WeChat callback URL of an account: http://<this host>:\(port)/wechat/<appid>
+              health: \(base)/healthz   metrics: \(base)/metrics   admin API: \(base)/api/v1
+            """
     }
 }
 
@@ -74,10 +91,8 @@ struct Migrate: AsyncParsableCommand {
         do {
             let logger = try ConfigurationLoader.logger(reader)
             let database = reader.string(forKey: "kefu.database", default: "sqlite:kefu.db")
-            let store = try await StoreFactory.open(database, logger: logger)
-            try await store.migrate()
-            try await store.close()
-            print("migrations applied")
+            try await withStore(database, logger: logger) { _ in }
+            say("migrations applied")
         } catch {
             throw CommandFailure(error)
         }

@@ -46,26 +46,34 @@ struct Worker: AsyncParsableCommand {
                 try await group.run()
                 return
             }
-            let store = try await StoreFactory.open(configuration.database, logger: logger)
-            try await store.migrate()
-            let metrics = KefuMetrics()
-            // Two send loops: while one claims or records, the other's calls to WeChat are in flight.
-            var services = buildWorkerServices(configuration: configuration, store: store, senders: 1, metrics: metrics, logger: logger)
-            if let metricsPort {
-                services.append(buildWorkerOperationsApplication(host: configuration.host, port: metricsPort, store: store,
-                                                                 metrics: metrics, logger: logger))
+            try await withStore(configuration.database, logger: logger) { store in
+                let metrics = KefuMetrics()
+                var services = buildWorkerServices(configuration: configuration, store: store, senders: 1, metrics: metrics, logger: logger)
+                if let metricsPort {
+                    services.append(Listener(
+                        inner: buildWorkerOperationsApplication(host: configuration.host, port: metricsPort, store: store,
+                                                                metrics: metrics, logger: logger),
+                        host: configuration.host, port: metricsPort, option: "--metrics-port"))
+                }
+                if child { services.append(ParentWatch()) }
+                say("kefu worker running (pid \(getpid()), store: \(configuration.database.contains("@") ? "postgres" : configuration.database))")
+                // A supervised child whose parent died shuts down gracefully: in-flight sends finish
+                // and their results are recorded before it exits.
+                var configured = services.map { service in
+                    ServiceGroupConfiguration.ServiceConfiguration(
+                        service: service, failureTerminationBehavior: service is ParentWatch ? .gracefullyShutdownGroup : .cancelGroup)
+                }
+                if !child {
+                    configured.append(.init(service: ShutdownAnnouncer(what: "kefu worker"), successTerminationBehavior: .ignore))
+                }
+                let group = ServiceGroup(configuration: .init(services: configured, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await group.run()
             }
-            if child { services.append(ParentWatch()) }
-            say("kefu worker running (pid \(getpid()), store: \(configuration.database.contains("@") ? "postgres" : configuration.database))")
-            // A supervised child whose parent died shuts down gracefully: in-flight sends finish
-            // and their results are recorded before it exits.
-            let configured = services.map { service in
-                ServiceGroupConfiguration.ServiceConfiguration(
-                    service: service, failureTerminationBehavior: service is ParentWatch ? .gracefullyShutdownGroup : .cancelGroup)
-            }
-            let group = ServiceGroup(configuration: .init(services: configured, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
-            try await store.close()
+            if !child { say("kefu worker: stopped") }
+        } catch let error as KefuError where child && error.code == .badConfiguration {
+            // The supervisor must not restart a worker that would fail the same way.
+            FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+            throw ExitCode(WorkerSupervisor.configurationExitCode)
         } catch {
             throw CommandFailure(error)
         }

@@ -23,6 +23,8 @@ struct CreateAccountRequest: Decodable {
 /// the current one as the previous key, so pushes encrypted with either are accepted during
 /// WeChat's key rotation.
 struct UpdateAccountRequest: Decodable {
+    /// Only to refuse it: an account's appid cannot be changed (422), never silently ignored.
+    var appid: String?
     var appSecret: String?
     var token: String?
     var encodingAESKey: String?
@@ -33,7 +35,7 @@ struct UpdateAccountRequest: Decodable {
     var reserve: Int?
 
     enum CodingKeys: String, CodingKey {
-        case token, name, reserve
+        case appid, token, name, reserve
         case appSecret = "app_secret", encodingAESKey = "encoding_aes_key", originalId = "original_id"
         case sendRate = "send_rate", dailyBudget = "daily_budget"
     }

@@ -28,7 +28,7 @@ struct AccountsController<Context: RequestContext> {
             createdAt: now, updatedAt: now)
         try AccountValidation.check(account)
         try await store.createAccount(account)
-        cache.invalidate(appid: account.appid)
+        cache.put(account)
         context.logger.info("account created", metadata: ["kefu.appid": "\(account.appid)"])
         return try JSONBody.response(.created, AccountResponse(account))
     }
@@ -46,6 +46,7 @@ struct AccountsController<Context: RequestContext> {
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {
         var account = try await existing(context)
         let body = try await JSONBody.decode(UpdateAccountRequest.self, from: request, limit: bodyLimit)
+        if let appid = body.appid, appid != account.appid { throw KefuError.invalid("appid", "cannot be changed") }
         if let secret = body.appSecret { account.appSecret = secret }
         if let token = body.token { account.token = token }
         if let key = body.encodingAESKey, key != account.encodingAESKey {
@@ -64,7 +65,7 @@ struct AccountsController<Context: RequestContext> {
             // New credentials: lift a pause caused by the old ones and fetch a new token.
             try await store.clearAccountPause(appid: account.appid)
         }
-        cache.invalidate(appid: account.appid)
+        cache.put(account)
         context.logger.info("account updated", metadata: ["kefu.appid": "\(account.appid)"])
         return try JSONBody.response(.ok, AccountResponse(account))
     }

@@ -22,15 +22,14 @@ struct RulesController<Context: RequestContext> {
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
         let body = try await JSONBody.object(from: request, limit: bodyLimit)
-        guard let appid = body["appid"] as? String else { throw KefuError.invalid("appid", "is required") }
+        let appid = try JSONFields(body).requiredString("appid")
         guard try await store.account(appid: appid) != nil else { throw KefuError.invalid("appid", "no account \(appid)") }
         let now = clock.nowMillis()
         var rule = DelayedRule(appid: appid, name: "", trigger: .init(kind: nil), delaySeconds: 0,
                                message: .text(content: "-"), createdAt: now, updatedAt: now)
-        guard body["name"] != nil else { throw KefuError.invalid("name", "is required") }
-        guard body["trigger"] != nil else { throw KefuError.invalid("trigger", "is required") }
-        guard body["delay_seconds"] != nil else { throw KefuError.invalid("delay_seconds", "is required") }
-        guard body["message"] != nil else { throw KefuError.invalid("message", "is required") }
+        for key in ["name", "trigger", "delay_seconds", "message"] where !JSONFields(body).has(key) {
+            throw KefuError.invalid(key, "is required")
+        }
         try Self.apply(body, to: &rule)
         rule.id = try await store.createRule(rule)
         context.logger.info("rule created", metadata: ["kefu.rule.id": "\(rule.id)", "kefu.appid": "\(appid)"])
@@ -49,7 +48,7 @@ struct RulesController<Context: RequestContext> {
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {
         var rule = try await existing(context)
         let body = try await JSONBody.object(from: request, limit: bodyLimit)
-        if let appid = body["appid"] as? String, appid != rule.appid { throw KefuError.invalid("appid", "cannot change") }
+        if let appid = try JSONFields(body).string("appid"), appid != rule.appid { throw KefuError.invalid("appid", "cannot be changed") }
         try Self.apply(body, to: &rule)
         rule.updatedAt = clock.nowMillis()
         try await store.updateRule(rule)
@@ -76,58 +75,43 @@ struct RulesController<Context: RequestContext> {
     }
 
     /// Applies the fields present in `body`, validating each (422 naming the field).
-    static func apply(_ body: [String: Any], to rule: inout DelayedRule) throws {
-        if let raw = body["name"] {
-            guard let name = raw as? String, !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else {
+    static func apply(_ object: [String: Any], to rule: inout DelayedRule) throws {
+        let body = JSONFields(object)
+        if let name = try body.string("name") {
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else {
                 throw KefuError.invalid("name", "must be 1 to 100 characters")
             }
             rule.name = name
         }
-        if let raw = body["trigger"] {
-            guard let trigger = raw as? [String: Any] else { throw KefuError.invalid("trigger", "must be an object {kind, key?}") }
+        if let trigger = try body.object("trigger") {
             let kinds = DelayedRule.Trigger.kinds.map(\.rawValue) + ["any"]
-            guard let kindText = trigger["kind"] as? String, kinds.contains(kindText) else {
+            let kindText = try trigger.requiredString("kind", hint: ": one of \(kinds.joined(separator: ", "))")
+            guard kinds.contains(kindText) else {
                 throw KefuError.invalid("trigger.kind", "must be one of \(kinds.joined(separator: ", "))")
             }
             var key: String?
-            if let rawKey = trigger["key"], !(rawKey is NSNull) {
-                guard let text = rawKey as? String, !text.isEmpty, text.utf8.count <= 128 else {
-                    throw KefuError.invalid("trigger.key", "must be 1 to 128 characters")
-                }
+            if let text = try trigger.string("key") {
+                guard !text.isEmpty, text.utf8.count <= 128 else { throw KefuError.invalid("trigger.key", "must be 1 to 128 characters") }
                 guard kindText != "any" else { throw KefuError.invalid("trigger.key", "is not allowed with kind any") }
                 key = text
             }
             rule.trigger = .init(kind: InteractionKind(rawValue: kindText), key: key)
         }
-        if let raw = body["delay_seconds"] {
-            guard let delay = Self.integer(raw), (0...DelayedRule.maxDelaySeconds).contains(delay) else {
+        if body.has("delay_seconds") {
+            guard let delay = try body.integer("delay_seconds"), (0...DelayedRule.maxDelaySeconds).contains(delay) else {
                 throw KefuError.invalid("delay_seconds", "must be a whole number from 0 to \(DelayedRule.maxDelaySeconds)")
             }
             rule.delaySeconds = delay
         }
-        if let raw = body["message"] { rule.message = try CustomMessage(object: raw) }
-        if let raw = body["enabled"] {
-            guard let value = raw as? Bool else { throw KefuError.invalid("enabled", "must be true or false") }
-            rule.enabled = value
-        }
-        if let raw = body["once_per_follower"] {
-            guard let value = raw as? Bool else { throw KefuError.invalid("once_per_follower", "must be true or false") }
-            rule.oncePerFollower = value
-        }
-        if let raw = body["cooldown_seconds"] {
-            guard let value = Self.integer(raw), (0...30 * 86_400).contains(value) else {
+        if let raw = body.raw("message") { rule.message = try CustomMessage(object: raw) }
+        if let value = try body.bool("enabled") { rule.enabled = value }
+        if let value = try body.bool("once_per_follower") { rule.oncePerFollower = value }
+        if body.has("cooldown_seconds") {
+            guard let value = try body.integer("cooldown_seconds"), (0...30 * 86_400).contains(value) else {
                 throw KefuError.invalid("cooldown_seconds", "must be a whole number from 0 to 2592000")
             }
             rule.cooldownSeconds = value
         }
-    }
-
-    /// A JSON whole number (not a boolean, which Foundation also hands out as an NSNumber).
-    static func integer(_ raw: Any) -> Int? {
-        guard let number = raw as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
-        let value = number.doubleValue
-        guard value.rounded() == value, abs(value) < 1e15 else { return nil }
-        return number.intValue
     }
 
     private func existing(_ context: Context) async throws -> DelayedRule {

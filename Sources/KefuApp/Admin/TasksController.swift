@@ -24,23 +24,43 @@ struct TasksController<Context: RequestContext> {
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
-        let body = try await JSONBody.object(from: request, limit: bodyLimit)
-        guard let name = body["name"] as? String, !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else {
-            throw KefuError.invalid("name", "is required (1 to 100 characters)")
+        let body = JSONFields(try await JSONBody.object(from: request, limit: bodyLimit))
+        let name = try body.requiredString("name", hint: " (1 to 100 characters)")
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else {
+            throw KefuError.invalid("name", "must be 1 to 100 characters")
         }
-        let description = body["description"] as? String
+        let description = try body.string("description")
         if let description, description.count > 1000 { throw KefuError.invalid("description", "is longer than 1000 characters") }
-        guard let appid = body["appid"] as? String else { throw KefuError.invalid("appid", "is required") }
+        let appid = try body.requiredString("appid")
         guard try await store.account(appid: appid) != nil else { throw KefuError.invalid("appid", "no account \(appid)") }
-        guard let sendAtText = body["send_at"] as? String else { throw KefuError.invalid("send_at", "is required (RFC 3339)") }
-        guard let sendAt = RFC3339.parse(sendAtText) else { throw KefuError.invalid("send_at", "must be an RFC 3339 time") }
-        guard let message = body["message"] else { throw KefuError.invalid("message", "is required") }
+        let sendAt = try Self.sendAt(body, now: clock.nowMillis())
+        guard let message = body.raw("message") else { throw KefuError.invalid("message", "is required") }
         let now = clock.nowMillis()
         var task = BroadcastTask(appid: appid, name: name, description: description, sendAt: sendAt,
                                  message: try CustomMessage(object: message), createdAt: now, updatedAt: now)
         task.id = try await store.createTask(task)
         context.logger.info("task created", metadata: ["kefu.task.id": "\(task.id)", "kefu.appid": "\(appid)"])
         return try await respond(.created, task)
+    }
+
+    /// How far in the past a `send_at` may lie (clock skew, a form submitted a moment late)
+    /// before it is taken for a mistake rather than "now".
+    static var sendAtTolerance: Int64 { 60_000 }
+
+    /// `send_at`: absent → now; an RFC 3339 time; more than a minute in the past → 422, so a
+    /// mistyped year never broadcasts at once.
+    static func sendAt(_ body: JSONFields, now: Int64) throws -> Int64 {
+        guard let raw = body.raw("send_at") else { return now }
+        guard let text = raw as? String else {
+            throw KefuError.invalid("send_at", "must be an RFC 3339 string such as \"\(RFC3339.format(millis: now + 3_600_000))\"")
+        }
+        guard let sendAt = RFC3339.parse(text) else {
+            throw KefuError.invalid("send_at", "must be an RFC 3339 time such as \"\(RFC3339.format(millis: now + 3_600_000))\"")
+        }
+        guard sendAt >= now - sendAtTolerance else {
+            throw KefuError.invalid("send_at", "\(text) is in the past; leave send_at out to send now")
+        }
+        return sendAt
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
@@ -121,9 +141,14 @@ struct TasksController<Context: RequestContext> {
 
     @Sendable func test(_ request: Request, context: Context) async throws -> Response {
         let task = try await existing(context)
-        let body = try await JSONBody.object(from: request, limit: bodyLimit)
-        guard let openids = body["openids"] as? [String], !openids.isEmpty else {
+        let body = JSONFields(try await JSONBody.object(from: request, limit: bodyLimit))
+        guard let list = try body.array("openids"), !list.isEmpty else {
             throw KefuError.invalid("openids", "is required: a list of follower openids")
+        }
+        var openids: [String] = []
+        for (index, item) in list.enumerated() {
+            guard let openid = item as? String else { throw KefuError.invalid("openids[\(index)]", "must be a string") }
+            openids.append(openid)
         }
         guard openids.count <= 100 else { throw KefuError.invalid("openids", "at most 100 per test") }
         for (index, openid) in openids.enumerated() where openid.isEmpty || openid.utf8.count > 128 {

@@ -30,8 +30,17 @@ struct CallbackController<Context: RequestContext> {
             msgSignature: parameters.get("msg_signature"))
     }
 
+    /// A request without the signature's parts is refused before anything else (no store read).
+    static func unsigned(_ query: CallbackOpener.Query) -> Bool {
+        query.signature == nil || query.timestamp == nil || query.nonce == nil
+    }
+
     @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
         let appid = try context.parameters.require("appid")
+        guard !Self.unsigned(Self.query(request)) else {
+            metrics.callback("unauthorized")
+            return Self.text(.unauthorized, "signature, timestamp and nonce are required")
+        }
         guard let account = try await accounts.account(appid: appid) else {
             metrics.callback("unknown_account")
             return Self.text(.notFound, "unknown appid")
@@ -50,6 +59,10 @@ struct CallbackController<Context: RequestContext> {
 
     @Sendable func push(_ request: Request, context: Context) async throws -> Response {
         let appid = try context.parameters.require("appid")
+        guard !Self.unsigned(Self.query(request)) else {
+            metrics.callback("unauthorized")
+            return Self.text(.unauthorized, "signature, timestamp and nonce are required")
+        }
         let account: Account?
         do {
             account = try await accounts.account(appid: appid)
@@ -85,7 +98,8 @@ struct CallbackController<Context: RequestContext> {
         }
         let interaction = push.interaction(appid: appid, receivedAt: receivedAt)
         if interaction.kind == .other {
-            context.logger.info("unknown push kind recorded as other", metadata: [
+            metrics.unknownPush(appid: appid)
+            context.logger.debug("unknown push kind recorded as other", metadata: [
                 "kefu.appid": "\(appid)", "kefu.push.type": "\(push.msgType)", "kefu.push.event": "\(push.event ?? "-")",
             ])
         }

@@ -57,31 +57,56 @@ enum JSONBody {
 
     /// Decodes a JSON request body; type and shape errors become 422 naming the field.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
-        var request = request
-        let buffer = try await request.collectBody(upTo: limit)
+        let buffer = try await strictBody(request, limit: limit)
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let DecodingError.keyNotFound(key, context) {
             throw KefuError.invalid(path(context.codingPath + [key]), "is required")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw KefuError.invalid(path(context.codingPath), "has the wrong type")
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw KefuError.invalid(path(context.codingPath), expectation(type))
         } catch let DecodingError.valueNotFound(_, context) {
             throw KefuError.invalid(path(context.codingPath), "must not be null")
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
             throw KefuError.invalid(path(context.codingPath), context.debugDescription)
+        } catch let error as KefuError {
+            throw error
         } catch {
             throw HTTPError(.badRequest, message: "the body is not valid JSON")
         }
     }
 
+    /// What a member of the wrong type should have been, in the API's words.
+    static func expectation(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type, is String?.Type: "must be a string"
+        case is Int.Type, is Int?.Type, is Int64.Type, is Int64?.Type: "must be a whole number"
+        case is Bool.Type, is Bool?.Type: "must be true or false"
+        case is [Any].Type: "must be an array"
+        case is [String: Any].Type: "must be an object"
+        default: "has the wrong type"
+        }
+    }
+
     /// Reads a JSON object body (for payloads with free-form parts such as messages).
     static func object(from request: Request, limit: Int) async throws -> [String: Any] {
-        var request = request
-        let buffer = try await request.collectBody(upTo: limit)
+        let buffer = try await strictBody(request, limit: limit)
         guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
-            throw HTTPError(.badRequest, message: "the body is not a JSON object")
+            throw HTTPError(.badRequest, message: "the body must be a JSON object")
         }
         return object
+    }
+
+    /// The body, checked to be strict JSON (RFC 8259): 400 saying where it stops being JSON.
+    /// Foundation alone would accept a trailing comma and other near-misses.
+    static func strictBody(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        var request = request
+        let buffer = try await request.collectBody(upTo: limit)
+        do {
+            try StrictJSON.check(buffer.readableBytesView)
+        } catch {
+            throw HTTPError(.badRequest, message: "the body is not valid JSON: \(error)")
+        }
+        return buffer
     }
 
     static func object(_ status: HTTPResponse.Status, _ object: [String: Any]) throws -> Response {

@@ -42,6 +42,12 @@ public final class KefuMetrics: Sendable {
         counter("kefu.callbacks", [("outcome", outcome)]).increment()
     }
 
+    /// Pushes of a kind kefu does not know (recorded as `other`), by account: what WeChat added
+    /// since this version was written.
+    public func unknownPush(appid: String) {
+        counter("kefu.callbacks.unknown.kind", [("appid", appid)]).increment()
+    }
+
     /// Interactions per group-commit transaction.
     public func commitBatch(_ size: Int) {
         batchSizes.record(size)

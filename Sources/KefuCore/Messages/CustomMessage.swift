@@ -66,26 +66,25 @@ public enum CustomMessage: Sendable, Equatable {
         try self.init(object: object, path: "message")
     }
 
-    /// Validates WeChat's message JSON; each failure names the field (`message.news.articles`).
+    /// Validates WeChat's message JSON; each failure names the field (`message.news.articles`)
+    /// and says whether it is missing or of the wrong type.
     public init(object: Any, path: String = "message") throws {
-        guard let message = object as? [String: Any] else { throw KefuError.invalid(path, "must be an object") }
-        guard let type = message["msgtype"] as? String else { throw KefuError.invalid("\(path).msgtype", "is required") }
+        let message = try JSONFields(value: object, path: path)
+        let type = try message.requiredString("msgtype")
         guard Self.supportedTypes.contains(type) else {
             throw KefuError.invalid("\(path).msgtype", "\"\(type)\" is not one of \(Self.supportedTypes.joined(separator: ", "))")
         }
-        guard let body = message[type] as? [String: Any] else { throw KefuError.invalid("\(path).\(type)", "is required") }
-        let at = "\(path).\(type)"
-        func required(_ key: String, max: Int = 256, in dictionary: [String: Any] = body, at prefix: String = at) throws -> String {
-            guard let value = dictionary[key] as? String, !value.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw KefuError.invalid("\(prefix).\(key)", "is required")
-            }
-            guard value.utf8.count <= max else { throw KefuError.invalid("\(prefix).\(key)", "is longer than \(max) bytes") }
+        let body = try message.requiredObject(type)
+        let at = body.path
+        func required(_ key: String, max: Int = 256, in dictionary: JSONFields = body) throws -> String {
+            let value = try dictionary.requiredString(key)
+            guard !value.trimmingCharacters(in: .whitespaces).isEmpty else { throw KefuError.invalid(dictionary.field(key), "must not be empty") }
+            guard value.utf8.count <= max else { throw KefuError.invalid(dictionary.field(key), "is longer than \(max) bytes") }
             return value
         }
-        func optional(_ key: String, max: Int, in dictionary: [String: Any], at prefix: String) throws -> String? {
-            guard let raw = dictionary[key], !(raw is NSNull) else { return nil }
-            guard let value = raw as? String else { throw KefuError.invalid("\(prefix).\(key)", "must be a string") }
-            guard value.utf8.count <= max else { throw KefuError.invalid("\(prefix).\(key)", "is longer than \(max) bytes") }
+        func optional(_ key: String, max: Int, in dictionary: JSONFields) throws -> String? {
+            guard let value = try dictionary.string(key) else { return nil }
+            guard value.utf8.count <= max else { throw KefuError.invalid(dictionary.field(key), "is longer than \(max) bytes") }
             return value.isEmpty ? nil : value
         }
         func url(_ text: String, field: String) throws -> String {
@@ -104,16 +103,15 @@ public enum CustomMessage: Sendable, Equatable {
         case "mpnewsarticle":
             self = .mpnewsarticle(articleId: try required("article_id"))
         case "news":
-            guard let articles = body["articles"] as? [Any] else { throw KefuError.invalid("\(at).articles", "is required") }
+            guard let articles = try body.array("articles") else { throw KefuError.invalid("\(at).articles", "is required") }
             guard articles.count == 1 else {
                 throw KefuError.invalid("\(at).articles", "WeChat takes exactly one article in a customer-service news message (got \(articles.count))")
             }
-            guard let article = articles[0] as? [String: Any] else { throw KefuError.invalid("\(at).articles[0]", "must be an object") }
-            let prefix = "\(at).articles[0]"
-            let title = try required("title", max: 192, in: article, at: prefix)
-            let link = try url(try required("url", max: 1024, in: article, at: prefix), field: "\(prefix).url")
-            let description = try optional("description", max: 512, in: article, at: prefix)
-            let picurl = try optional("picurl", max: 1024, in: article, at: prefix).map { try url($0, field: "\(prefix).picurl") }
+            let article = try JSONFields(value: articles[0], path: "\(at).articles[0]")
+            let title = try required("title", max: 192, in: article)
+            let link = try url(try required("url", max: 1024, in: article), field: article.field("url"))
+            let description = try optional("description", max: 512, in: article)
+            let picurl = try optional("picurl", max: 1024, in: article).map { try url($0, field: article.field("picurl")) }
             self = .news(title: title, description: description, url: link, picurl: picurl)
         default:  // miniprogrampage
             let appid = try required("appid", max: 32)

@@ -15,7 +15,12 @@ public enum DeliveryReason {
     public static let quotaUsed = "quota used"
     public static let unsubscribed = "follower unsubscribed"
     public static let taskCancelled = "task cancelled"
+    /// The lease of a claimed delivery expired: its worker died or was cut off mid-send.
     public static let outcomeUnknown = "outcome unknown: the worker stopped mid-send"
+    /// The request was written to WeChat and no answer came (timeout, connection lost).
+    public static let noAnswer = "outcome unknown: WeChat did not answer"
+    /// Either of the two: the call may have reached WeChat, so its unit and budget stay spent.
+    public static func isOutcomeUnknown(_ reason: String) -> Bool { reason.hasPrefix("outcome unknown:") }
     public static let invalidOpenid = "invalid openid"
     public static let blocked = "follower refuses messages"
     public static let systemBusy = "WeChat busy (-1) on every attempt"

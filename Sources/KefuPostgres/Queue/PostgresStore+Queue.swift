@@ -272,7 +272,7 @@ extension PostgresStore {
                 }
                 guard changed == 1 else { continue }
                 // A call that may have reached WeChat keeps its unit and budget spent.
-                if case .skipped(let reason, _) = result.outcome, reason == DeliveryReason.outcomeUnknown {} else {
+                if case .skipped(let reason, _) = result.outcome, DeliveryReason.isOutcomeUnknown(reason) {} else {
                     try await Self.refund(db, delivery, now: result.at)
                 }
                 if let effect = result.ledgerEffect {

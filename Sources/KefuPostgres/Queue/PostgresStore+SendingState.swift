@@ -37,8 +37,24 @@ extension PostgresStore {
             try await db.execute(
                 """
                 INSERT INTO account_pauses (appid, until, reason) VALUES ($1, $2, $3)
-                ON CONFLICT (appid) DO UPDATE SET until = greatest(account_pauses.until, $2), reason = $3
+                ON CONFLICT (appid) DO UPDATE SET until = greatest(account_pauses.until, $2),
+                    reason = CASE WHEN $2 >= account_pauses.until THEN $3 ELSE account_pauses.reason END
                 """, [.text(appid), .int(pause.until), .text(pause.reason)])
+        }
+    }
+
+    public func liftAccountPauses(reasonPrefix: String) async throws {
+        try await write { db in
+            try await db.execute("DELETE FROM account_pauses WHERE left(reason, $1) = $2",
+                                 [.int(Int64(reasonPrefix.count)), .text(reasonPrefix)])
+            try await db.notify(.deliveries)
+        }
+    }
+
+    public func releaseTokenRefresh(appid: String, owner: String) async throws {
+        try await write { db in
+            try await db.execute("UPDATE access_tokens SET refresh_owner = NULL, refresh_until = NULL WHERE appid = $1 AND refresh_owner = $2",
+                                 [.text(appid), .text(owner)])
         }
     }
 

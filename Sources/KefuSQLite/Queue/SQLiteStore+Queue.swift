@@ -177,7 +177,7 @@ extension SQLiteStore {
                 }
                 guard try await Self.changes(db) == 1 else { continue }
                 // A call that may have reached WeChat keeps its unit and budget spent.
-                if case .skipped(let reason, _) = result.outcome, reason == DeliveryReason.outcomeUnknown {} else {
+                if case .skipped(let reason, _) = result.outcome, DeliveryReason.isOutcomeUnknown(reason) {} else {
                     try await refund(db, delivery, now: result.at)
                 }
                 if let effect = result.ledgerEffect {

@@ -39,8 +39,22 @@ extension SQLiteStore {
             _ = try await db.query(
                 """
                 INSERT INTO account_pauses (appid, until, reason) VALUES (?1, ?2, ?3)
-                ON CONFLICT (appid) DO UPDATE SET until = max(until, ?2), reason = ?3
+                ON CONFLICT (appid) DO UPDATE SET until = max(until, ?2), reason = CASE WHEN ?2 >= until THEN ?3 ELSE reason END
                 """, [.text(appid), .millis(pause.until), .text(pause.reason)])
+        }
+    }
+
+    public func liftAccountPauses(reasonPrefix: String) async throws {
+        try await write { db in
+            _ = try await db.query("DELETE FROM account_pauses WHERE substr(reason, 1, ?1) = ?2",
+                                   [.integer(reasonPrefix.count), .text(reasonPrefix)])
+        }
+    }
+
+    public func releaseTokenRefresh(appid: String, owner: String) async throws {
+        try await write { db in
+            _ = try await db.query("UPDATE access_tokens SET refresh_owner = NULL, refresh_until = NULL WHERE appid = ? AND refresh_owner = ?",
+                                   [.text(appid), .text(owner)])
         }
     }
 

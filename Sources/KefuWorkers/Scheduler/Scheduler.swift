@@ -47,7 +47,8 @@ public struct Scheduler: Service {
                     dueIn = .milliseconds(max(next - clock.nowMillis(), 5))
                 }
             } catch {
-                logger.warning("scheduler tick failed", metadata: ["error": "\(String(reflecting: error))"])
+                // A failure because the process is stopping is no failure to report.
+                if !Task.isCancelled { logger.warning("scheduler tick failed", metadata: ["error": "\(String(reflecting: error))"]) }
             }
             await idleWait(store, .schedule, poll: configuration.interval, dueIn: dueIn)
         }

@@ -13,6 +13,11 @@ public enum SendPolicy {
     /// Attempts at most for -1 (system busy) before the delivery fails.
     public static let maxBusyAttempts = 5
 
+    /// The access token was refused (invalid, superseded, expired): refresh it and retry once.
+    public static func tokenRejected(_ errcode: Int) -> Bool {
+        [40001, 40014, 42001].contains(errcode)
+    }
+
     public static func decide(errcode: Int, attempts: Int, now: Int64) -> Decision {
         switch errcode {
         case 0:

@@ -40,17 +40,20 @@ public struct Sender: Service {
     let store: any KefuStore
     let api: WeChatAPI
     let tokens: TokenProvider
+    let reachability: WeChatReachability
     let clock: any WallClock
     let owner: String
     let configuration: Configuration
     let logger: Logger
     let onResult: @Sendable (DeliveryResult) -> Void
 
-    public init(store: any KefuStore, api: WeChatAPI, tokens: TokenProvider, clock: any WallClock, owner: String,
+    public init(store: any KefuStore, api: WeChatAPI, tokens: TokenProvider, reachability: WeChatReachability = .init(),
+                clock: any WallClock, owner: String,
                 configuration: Configuration, logger: Logger, onResult: @escaping @Sendable (DeliveryResult) -> Void = { _ in }) {
         self.store = store
         self.api = api
         self.tokens = tokens
+        self.reachability = reachability
         self.clock = clock
         self.owner = owner
         self.configuration = configuration
@@ -185,7 +188,8 @@ public struct Sender: Service {
         } catch {
             // Claims made in a failed transaction were rolled back; a claim that committed but
             // whose accounts could not be read is retried when its lease expires.
-            logger.warning("claim failed", metadata: ["error": "\(String(reflecting: error))"])
+            // A failure because the process is stopping is no failure to report.
+            if !Task.isCancelled { logger.warning("claim failed", metadata: ["error": "\(String(reflecting: error))"]) }
             return .claimed([], [:], at: now)
         }
     }
@@ -228,18 +232,34 @@ public struct Sender: Service {
         do {
             token = try await tokens.token(for: account)
         } catch let failure as TokenProvider.Failure where [40125, 40013, 40164, 41004].contains(failure.errcode) {
+            await answered()
             let pause = AccountPause(until: now + 365 * 86_400_000, reason: "WeChat refused the account's credentials (\(failure.errcode)): fix app_secret")
             return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: now, errcode: failure.errcode, countsAsAttempt: false), at: now), pause)
+        } catch let error as WeChatAPI.CallError {
+            // No token because WeChat cannot be reached (or did not answer the token call, which
+            // sends nothing to anyone): the delivery was certainly not sent.
+            return notSent(delivery, error: error)
         } catch {
             logger.warning("no access token", metadata: ["kefu.appid": "\(account.appid)", "error": "\(String(reflecting: error))"])
             return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: now + 5_000, errcode: nil, countsAsAttempt: false), at: now), nil)
         }
         do {
             var answer = try await api.customSend(accessToken: token, body: body)
-            if [40001, 40014, 42001].contains(answer.errcode) {
-                token = try await tokens.refresh(for: account, stale: token)
+            await answered()
+            if SendPolicy.tokenRejected(answer.errcode) {
+                do {
+                    token = try await tokens.refresh(for: account, stale: token)
+                } catch let error as WeChatAPI.CallError {
+                    return notSent(delivery, error: error)
+                } catch {
+                    // The message was refused with the old token and not sent again.
+                    logger.warning("token refresh failed", metadata: ["kefu.appid": "\(account.appid)", "error": "\(String(reflecting: error))"])
+                    let at = clock.nowMillis()
+                    return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: at + 5_000, errcode: answer.errcode, countsAsAttempt: false),
+                                           at: at), nil)
+                }
                 answer = try await api.customSend(accessToken: token, body: body)
-                if [40001, 40014, 42001].contains(answer.errcode) {
+                if SendPolicy.tokenRejected(answer.errcode) {
                     let pause = AccountPause(until: now + 365 * 86_400_000,
                                              reason: "access token rejected after a refresh (\(answer.errcode)): check app_secret")
                     return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: now, errcode: answer.errcode, countsAsAttempt: false),
@@ -249,16 +269,51 @@ public struct Sender: Service {
             let decision = SendPolicy.decide(errcode: answer.errcode, attempts: delivery.attempts, now: clock.nowMillis())
             return (DeliveryResult(delivery: delivery, outcome: decision.outcome, ledgerEffect: decision.ledgerEffect, at: clock.nowMillis()),
                     decision.pauseAccount)
+        } catch WeChatAPI.CallError.notSent(let why) {
+            return notSent(delivery, error: .notSent(why))
         } catch {
-            // The request may have reached WeChat: the unknown-outcome policy decides.
+            // The request was written and no answer came: the unknown-outcome policy decides.
             let at = clock.nowMillis()
             logger.warning("send outcome unknown", metadata: ["kefu.appid": "\(account.appid)", "error": "\(String(reflecting: error))"])
             switch configuration.unknownOutcome {
             case .skip:
-                return (DeliveryResult(delivery: delivery, outcome: .skipped(reason: DeliveryReason.outcomeUnknown, errcode: nil), at: at), nil)
+                return (DeliveryResult(delivery: delivery, outcome: .skipped(reason: DeliveryReason.noAnswer, errcode: nil), at: at), nil)
             case .retry:
                 return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: at + 1_000, errcode: nil, countsAsAttempt: true), at: at), nil)
             }
+        }
+    }
+
+    /// A delivery whose call never left this process: it stays pending, retried after the
+    /// back-off, and once WeChat has been unreachable long enough its account is paused. Logged
+    /// once per change of WeChat's reachability, not per delivery.
+    func notSent(_ delivery: ClaimedDelivery, error: WeChatAPI.CallError) -> (DeliveryResult, AccountPause?) {
+        let now = clock.nowMillis()
+        let why = switch error { case .notSent(let why), .noAnswer(let why): why }
+        let verdict = reachability.failed(error: why, now: now)
+        switch verdict.change {
+        case .startedFailing(let error):
+            logger.warning("WeChat not reachable; deliveries stay pending and are retried with back-off",
+                           metadata: ["error": "\(error)", "kefu.wechat.api": "\(api.baseURL)"])
+        case .becameUnreachable(let error, let forMillis):
+            logger.error("WeChat unreachable: pausing accounts and probing with back-off",
+                         metadata: ["error": "\(error)", "kefu.unreachable.seconds": "\(forMillis / 1000)", "kefu.wechat.api": "\(api.baseURL)"])
+        default:
+            break
+        }
+        return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: verdict.retryAt, errcode: nil, countsAsAttempt: false), at: now),
+                verdict.pause)
+    }
+
+    /// WeChat answered: after a time unreachable, the pauses that set are lifted at once.
+    func answered() async {
+        guard let change = reachability.answered(now: clock.nowMillis()), case .recovered(let afterMillis) = change else { return }
+        logger.notice("WeChat reachable again; sending resumes", metadata: ["kefu.unreachable.seconds": "\(afterMillis / 1000)"])
+        do {
+            try await store.liftAccountPauses(reasonPrefix: AccountPause.unreachablePrefix)
+        } catch {
+            logger.warning("lifting the unreachable pauses failed; they expire by themselves",
+                           metadata: ["error": "\(String(reflecting: error))"])
         }
     }
 }

@@ -62,7 +62,16 @@ public final class TokenProvider: Sendable {
                     return stored.token
                 }
                 fetches.withLock { $0 += 1 }
-                let answer = try await api.stableToken(appid: account.appid, secret: account.appSecret, forceRefresh: stale != nil)
+                let answer: Result<(String, Int64), WeChatError>
+                do {
+                    answer = try await api.stableToken(appid: account.appid, secret: account.appSecret, forceRefresh: stale != nil)
+                } catch {
+                    // WeChat could not be asked: give the right back so the next caller tries at
+                    // once, rather than every caller waiting out the lock.
+                    try? await store.releaseTokenRefresh(appid: account.appid, owner: owner)
+                    throw error
+                }
+                if case .failure = answer { try? await store.releaseTokenRefresh(appid: account.appid, owner: owner) }
                 switch answer {
                 case .success(let (token, expiresIn)):
                     let stored = StoredAccessToken(token: token, expiresAt: clock.nowMillis() + expiresIn * 1000)

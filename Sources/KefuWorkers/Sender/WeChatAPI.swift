@@ -4,15 +4,26 @@ import KefuCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+import NIOSSL
 
 /// kefu's calls to WeChat: `stable_token` and `message/custom/send`, through one pooled
 /// keep-alive HTTP client per process.
 public struct WeChatAPI: Sendable {
     public enum CallError: Error, CustomStringConvertible {
-        /// No usable answer (timeout, connection lost, not JSON): the call may or may not have
-        /// reached WeChat.
+        /// The request never left this process: no connection to WeChat could be made (DNS
+        /// failure, connection refused, unreachable network, TLS handshake failure, connect
+        /// timeout), so nothing was written. Certainly not sent: safe to retry.
+        case notSent(String)
+        /// No usable answer (timeout, connection lost, not JSON) to a request that was written:
+        /// the call may or may not have reached WeChat.
         case noAnswer(String)
-        public var description: String { switch self { case .noAnswer(let why): "no answer from WeChat: \(why)" } }
+        public var description: String {
+            switch self {
+            case .notSent(let why): "WeChat not reachable: \(why)"
+            case .noAnswer(let why): "no answer from WeChat: \(why)"
+            }
+        }
     }
 
     public let baseURL: String
@@ -30,6 +41,10 @@ public struct WeChatAPI: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(connections, 1)
         configuration.timeout.connect = .seconds(5)
+        // A failed connection attempt fails the requests waiting for it at once, with the
+        // connection's own error (rather than retrying until each request's deadline), so the
+        // sender knows they were never written and applies its own back-off.
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -64,13 +79,62 @@ public struct WeChatAPI: Sendable {
             guard response.status == .ok else { throw CallError.noAnswer("HTTP \(response.status.code)") }
         } catch let error as CallError {
             throw error
+        } catch where Self.neverWritten(error) {
+            throw CallError.notSent(Self.describe(error))
         } catch {
-            throw CallError.noAnswer("\(error)")
+            throw CallError.noAnswer(Self.describe(error))
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any] else {
             throw CallError.noAnswer("the answer is not JSON")
         }
         return object
+    }
+}
+
+extension WeChatAPI {
+    /// Whether a failed call certainly wrote nothing to WeChat: the errors AsyncHTTPClient and
+    /// NIO raise while a connection is being made — before any request is written on it. Any
+    /// other failure (a reset, a timeout mid-request, a closed keep-alive connection) may have
+    /// come after WeChat read the request.
+    public static func neverWritten(_ error: any Error) -> Bool {
+        switch error {
+        case is NIOConnectionError, is SocketAddressError:
+            return true  // DNS resolution or every connection attempt failed
+        case let error as IOError:
+            return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, ENETDOWN].contains(error.errnoCode)
+        case let error as HTTPClientError:
+            return error == .connectTimeout || error == .getConnectionFromPoolTimeout
+        case let error as ChannelError:
+            if case .connectTimeout = error { return true }
+            return false
+        case let error as NIOSSLError:
+            if case .handshakeFailed = error { return true }
+            return false
+        default:
+            return false
+        }
+    }
+
+    /// The error in a few words, for pause reasons and logs (never a URL with a token).
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as NIOConnectionError:
+            if error.dnsAError != nil || error.dnsAAAAError != nil, error.connectionErrors.isEmpty {
+                return "cannot resolve \(error.host)"
+            }
+            if let first = error.connectionErrors.first { return "cannot connect to \(error.host):\(error.port) (\(describe(first.error)))" }
+            return "cannot connect to \(error.host):\(error.port)"
+        case let error as IOError where error.errnoCode == ECONNREFUSED:
+            return "connection refused"
+        case let error as IOError:
+            return String(cString: strerror(error.errnoCode)).lowercased()
+        case let error as HTTPClientError where error == .connectTimeout:
+            return "connect timeout"
+        case let error as HTTPClientError where error == .deadlineExceeded:
+            return "no answer within the call's deadline"
+        default:
+            return "\(error)"
+        }
     }
 }
 

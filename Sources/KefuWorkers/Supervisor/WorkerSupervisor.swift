@@ -14,6 +14,14 @@ public struct WorkerSupervisor: Service {
     let announce: @Sendable (String) -> Void
     /// How long a worker process has to finish after SIGTERM before it is killed.
     static let stopGraceSeconds = 30
+    /// A worker process exits with this code (EX_CONFIG) when its configuration is refused (a
+    /// busy metrics port, say): restarting it would fail the same way, so the supervisor stops.
+    public static let configurationExitCode: Int32 = 78
+
+    public struct ChildRefused: Error, CustomStringConvertible {
+        public var slot: Int
+        public var description: String { "worker process \(slot) could not start (its reason is on the line above); stopping" }
+    }
 
     public init(executable: String, arguments: @escaping @Sendable (Int) -> [String], count: Int, logger: Logger,
                 announce: @escaping @Sendable (String) -> Void) {
@@ -38,9 +46,14 @@ public struct WorkerSupervisor: Service {
     public func run() async throws {
         var children: [Child] = []
         for slot in 0..<count { children.append(Child(slot: slot, process: try spawn(slot: slot))) }
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        var refused: ChildRefused?
+        supervising: while !Task.isShuttingDownGracefully && !Task.isCancelled {
             for child in children where !child.process.isRunning {
                 let status = child.process.terminationStatus
+                if child.process.terminationReason == .exit, status == Self.configurationExitCode {
+                    refused = ChildRefused(slot: child.slot)
+                    break supervising
+                }
                 let reason = child.process.terminationReason == .uncaughtSignal ? "signal \(status)" : "exit \(status)"
                 logger.warning("worker process ended; restarting", metadata: [
                     "kefu.worker.slot": "\(child.slot)", "kefu.worker.ended": "\(reason)", "kefu.worker.restarts": "\(child.restarts)",
@@ -64,6 +77,7 @@ public struct WorkerSupervisor: Service {
             ])
             kill(child.process.processIdentifier, SIGKILL)
         }
+        if let refused { throw refused }
     }
 
     private func spawn(slot: Int) throws -> Process {

@@ -29,7 +29,8 @@ public struct TriggerEvaluator: Service {
             do {
                 evaluated = try await round(&cache)
             } catch {
-                logger.warning("trigger evaluation failed", metadata: ["error": "\(String(reflecting: error))"])
+                // A failure because the process is stopping is no failure to report.
+                if !Task.isCancelled { logger.warning("trigger evaluation failed", metadata: ["error": "\(String(reflecting: error))"]) }
             }
             if evaluated == 0 { await idleWait(store, .interactions, poll: idlePoll) }
         }

@@ -62,7 +62,8 @@ public struct Trimmer: Service {
                 }
                 ledgerSize(try await store.openWindowCounts(now: clock.nowMillis()))
             } catch {
-                logger.warning("trim pass failed", metadata: ["error": "\(String(reflecting: error))"])
+                // A failure because the process is stopping is no failure to report.
+                if !Task.isCancelled { logger.warning("trim pass failed", metadata: ["error": "\(String(reflecting: error))"]) }
             }
             let interval = configuration.interval
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }

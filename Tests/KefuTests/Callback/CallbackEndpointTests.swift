@@ -138,6 +138,22 @@ struct CallbackEndpointTests {
         }
     }
 
+    @Test("with the database unreachable, a bad signature is still 401 and an unknown appid 404; a good push is 503")
+    func storeDown() async throws {
+        try await KefuAppHarness.run(backend: .postgres, accounts: [Self.plain]) { app in
+            // The store's connections are gone: any push that needs one waits for its 3 s timeout.
+            try await app.store.close()
+            let xml = SignedRequest.textXML(account: Self.plain, openid: "oDown", msgId: 77)
+            #expect(try await app.callback(.post, appid: Self.plain.appid, query: SignedRequest.query(token: "wrongtoken"), body: xml).status == .unauthorized)
+            #expect(try await app.callback(.post, appid: Self.plain.appid, query: "timestamp=1&nonce=2", body: xml).status == .unauthorized)
+            #expect(try await app.callback(.get, appid: Self.plain.appid, query: SignedRequest.query(token: "wrongtoken") + "&echostr=x").status == .unauthorized)
+            let (query, body) = SignedRequest.plain(xml, account: Self.plain)
+            #expect(try await app.callback(.get, appid: Self.plain.appid, query: query + "&echostr=hello").status == .ok)
+            #expect(try await app.callback(.post, appid: "wx0000000000000abc", query: query, body: body).status == .notFound)
+            #expect(try await app.callback(.post, appid: Self.plain.appid, query: query, body: body).status == .serviceUnavailable)
+        }
+    }
+
     @Test("an unknown MsgType or Event is accepted (200) and recorded as other", arguments: StoreBackend.allCases)
     func unknownKinds(backend: StoreBackend) async throws {
         try await KefuAppHarness.run(backend: backend, accounts: [Self.plain]) { app in

@@ -14,7 +14,7 @@ struct SQLiteQueryPlanTests {
     func audienceUsesIndex(sql: String, parameters: Int) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = try await SQLiteStore.open(path: directory.file("plan.db"), logger: Logger(label: "test"))
+        let store = try await SQLiteStore.open(path: directory.file("plan.db"), logger: Logger.test())
         try await store.migrate()
         let binds: [SQLiteData] = [.text("wx0000000000000001")] + Array(repeating: .integer(1), count: parameters - 1)
         let plan = try await store.reader.query("EXPLAIN QUERY PLAN " + sql, binds).map { $0.column("detail")?.string ?? "" }

@@ -24,7 +24,7 @@ struct TrimmerTests {
             _ = try await store.record(Self.items(30, kind: .message, at: Self.t0, prefix: "talk"), policy: testPolicy, now: Self.t0)
             let clock = ManualWallClock(Self.t0 + 120_000)
             let trimmer = Trimmer(store: store, clock: clock,
-                                  configuration: .init(batchSize: 50, maxBatchesPerPass: 100), logger: Logger(label: "test"))
+                                  configuration: .init(batchSize: 50, maxBatchesPerPass: 100), logger: Logger.test())
             let result = try await trimmer.pass()
             // 120 follow grants and 120 follow windows, in batches of 50.
             #expect(result.windows == 240)
@@ -41,7 +41,7 @@ struct TrimmerTests {
             try await store.createAccount(TestAccounts.plain(1))
             _ = try await store.record(Self.items(100, kind: .subscribe, at: Self.t0, prefix: "f"), policy: testPolicy, now: Self.t0)
             let clock = ManualWallClock(Self.t0 + 120_000)
-            let trimmer = Trimmer(store: store, clock: clock, configuration: .init(batchSize: 10, maxBatchesPerPass: 3), logger: Logger(label: "test"))
+            let trimmer = Trimmer(store: store, clock: clock, configuration: .init(batchSize: 10, maxBatchesPerPass: 3), logger: Logger.test())
             #expect(try await trimmer.pass().windows == 60)
             #expect(try await trimmer.pass().windows == 60)
         }
@@ -55,7 +55,7 @@ struct TrimmerTests {
             _ = try await store.record(Self.items(10, kind: .message, at: Self.t0 + 86_400_000, prefix: "new"), policy: testPolicy, now: Self.t0 + 86_400_000)
             let clock = ManualWallClock(Self.t0 + 86_400_000 + 1000)
             let trimmer = Trimmer(store: store, clock: clock,
-                                  configuration: .init(batchSize: 7, logRetentionSeconds: 3600), logger: Logger(label: "test"))
+                                  configuration: .init(batchSize: 7, logRetentionSeconds: 3600), logger: Logger.test())
             #expect(try await trimmer.pass().logRows == 40)
             #expect(try await store.follower(appid: Self.appid, openid: "old0", now: clock.nowMillis(), recent: 5)?.recentInteractions.isEmpty == true)
             #expect(try await store.follower(appid: Self.appid, openid: "new0", now: clock.nowMillis(), recent: 5)?.recentInteractions.count == 1)
@@ -77,7 +77,7 @@ struct TrimmerTests {
             #expect(try await store.deleteAccount(appid: Self.appid))
             // Until the purge is done, the appid cannot be reused (its old rows would leak in).
             await #expect(throws: KefuError.self) { try await store.createAccount(TestAccounts.plain(1)) }
-            let trimmer = Trimmer(store: store, clock: ManualWallClock(Self.t0), configuration: .init(batchSize: 10), logger: Logger(label: "test"))
+            let trimmer = Trimmer(store: store, clock: ManualWallClock(Self.t0), configuration: .init(batchSize: 10), logger: Logger.test())
             #expect(try await trimmer.pass().purged == 75)
             #expect(try await store.follower(appid: Self.appid, openid: "a0", now: Self.t0, recent: 5) == nil)
             #expect(try await store.audience(appid: TestAccounts.appid(2), now: Self.t0, limit: 10, after: nil).count == 5)

@@ -18,7 +18,7 @@ struct PostgresSnapshotTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let url = try await StoreBackend.postgres.freshURL(in: directory)
-        let store = try await StoreFactory.open(url, logger: Logger(label: "test"))
+        let store = try await StoreFactory.open(url, logger: Logger.test())
         try await store.migrate()
         do {
             try await SendQueueTests.setUp(store, count: count)

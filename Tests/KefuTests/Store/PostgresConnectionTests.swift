@@ -10,7 +10,7 @@ struct PostgresConnectionTests {
     @Test("a database that does not exist is named in the error, not only 'no connection'")
     func missingDatabase() async throws {
         let url = try await PostgresCluster.shared().url(database: "kefu_no_such_database")
-        let store = try await StoreFactory.open(url, logger: Logger(label: "test"))
+        let store = try await StoreFactory.open(url, logger: Logger.test())
         do {
             try await store.migrate()
             Issue.record("migrate succeeded on a database that does not exist")

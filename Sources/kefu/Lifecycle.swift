@@ -1,0 +1,64 @@
+import Foundation
+import KefuApp
+import KefuCore
+import KefuStore
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Opens the store, applies migrations, runs `body`, and closes the store however `body` ends —
+/// a failed start (a busy port, say) must not leave an open SQLite connection to crash on.
+func withStore<T>(_ url: String, logger: Logger, _ body: (any KefuStore) async throws -> T) async throws -> T {
+    let store = try await StoreFactory.open(url, logger: logger)
+    do {
+        try await store.migrate()
+        let result = try await body(store)
+        try await store.close()
+        return result
+    } catch {
+        try? await store.close()
+        throw error
+    }
+}
+
+/// A server of the command (kefu's HTTP server, a worker's metrics endpoint, the simulator):
+/// when it cannot listen, the command stops with one line naming the address and the option
+/// that sets it, instead of NIO's error.
+struct Listener<Inner: Service>: Service {
+    let inner: Inner
+    let host: String
+    let port: Int
+    /// The option that picks the port (`--port`, `--metrics-port`, `--simulator-port`).
+    let option: String
+
+    func run() async throws {
+        do {
+            try await inner.run()
+        } catch let error as IOError {
+            throw KefuError(.badConfiguration, Self.describe(error, host: host, port: port, option: option))
+        } catch let error as SocketAddressError {
+            throw KefuError(.badConfiguration, "cannot listen on \(host):\(port): \(host) is not an address of this machine (\(error))")
+        }
+    }
+
+    static func describe(_ error: IOError, host: String, port: Int, option: String) -> String {
+        switch error.errnoCode {
+        case EADDRINUSE: "\(host):\(port) is already in use; pick another with \(option)"
+        case EACCES: "cannot listen on \(host):\(port): permission denied (ports below 1024 need privileges); pick another with \(option)"
+        case EADDRNOTAVAIL: "cannot listen on \(host):\(port): \(host) is not an address of this machine"
+        default: "cannot listen on \(host):\(port): \(String(cString: strerror(error.errnoCode)))"
+        }
+    }
+}
+
+/// Says one line when a graceful shutdown starts; the command says another when it is done.
+/// Last in its group, so it hears the shutdown first.
+struct ShutdownAnnouncer: Service {
+    let what: String
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        guard !Task.isCancelled else { return }
+        say("\(what): shutting down — finishing in-flight work")
+    }
+}
