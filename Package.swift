@@ -151,7 +151,7 @@ let package = Package(
         .target(
             name: "KefuTestSupport",
             dependencies: [
-                "KefuCore", "KefuApp", "WeChatProtocol", "WeChatSimulator",
+                "KefuCore", "KefuStore", "KefuWorkers", "KefuApp", "WeChatProtocol", "WeChatSimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

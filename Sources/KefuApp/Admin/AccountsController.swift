@@ -5,7 +5,7 @@ import KefuStore
 
 /// `/api/v1/accounts`: a SaaS operator adds, lists, changes and removes accounts.
 struct AccountsController<Context: RequestContext> {
-    let store: any KefuStore
+    let store: any AccountStore & AccountPauses
     let cache: AccountCache
     let clock: any WallClock
     let bodyLimit: Int

@@ -5,7 +5,7 @@ import KefuStore
 /// The window ledger seen from the admin API: the open audience, one follower's ledger, and bulk
 /// import of interactions from a previous system.
 struct LedgerController<Context: RequestContext> {
-    let store: any KefuStore
+    let store: any AccountReader & AudienceReader & LedgerWriter
     let clock: any WallClock
     let policy: WindowPolicy
     let bodyLimit: Int

@@ -6,7 +6,7 @@ import Logging
 
 /// `/api/v1/rules`: delayed messages — "send this, N seconds after a follower does that".
 struct RulesController<Context: RequestContext> {
-    let store: any KefuStore
+    let store: any RuleStore & AccountReader
     let clock: any WallClock
     let policy: WindowPolicy
     let bodyLimit: Int

@@ -7,7 +7,7 @@ import Logging
 /// `/api/v1/tasks`: scheduled broadcasts — create, list, read with progress, preview, cancel,
 /// pause, resume, test-send, and the per-recipient log.
 struct TasksController<Context: RequestContext> {
-    let store: any KefuStore
+    let store: any BroadcastStore & AccountReader
     let clock: any WallClock
     let bodyLimit: Int
 

@@ -4,7 +4,7 @@ import KefuStore
 
 /// `GET /healthz` (200 when the store answers) and `GET /metrics` (Prometheus text format).
 struct OperationsController<Context: RequestContext> {
-    let store: any KefuStore
+    let store: any StoreLifecycle
     let metrics: KefuMetrics
 
     func addRoutes(to router: Router<Context>) {

@@ -19,14 +19,14 @@ final class AccountCache: Sendable {
     private let entries = Mutex<[String: Entry]>([:])
     /// When every account was last loaded (nil: never, or more than the cache holds).
     private let completeAt = Mutex<Int64?>(nil)
-    private let store: any KefuStore
+    private let store: any AccountReader
     private let clock: any WallClock
     let refreshMillis: Int64
     let maxStaleMillis: Int64
     /// Accounts the cache keeps at most; past it, lookups of the rest go to the store.
     static let capacity = 100_000
 
-    init(store: any KefuStore, clock: any WallClock, refreshMillis: Int64 = 2_000, maxStaleMillis: Int64 = 300_000) {
+    init(store: any AccountReader, clock: any WallClock, refreshMillis: Int64 = 2_000, maxStaleMillis: Int64 = 300_000) {
         self.store = store
         self.clock = clock
         self.refreshMillis = refreshMillis

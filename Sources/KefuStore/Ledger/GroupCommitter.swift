@@ -33,7 +33,7 @@ public final class GroupCommitter: Sendable {
         var closed = false
     }
 
-    private let store: any KefuStore
+    private let store: any LedgerWriter
     private let policy: WindowPolicy
     private let clock: any WallClock
     private let configuration: Configuration
@@ -43,7 +43,7 @@ public final class GroupCommitter: Sendable {
     private let onCommit: @Sendable (Int) -> Void
 
     public init(
-        store: any KefuStore, policy: WindowPolicy, clock: any WallClock,
+        store: any LedgerWriter, policy: WindowPolicy, clock: any WallClock,
         configuration: Configuration = .init(), logger: Logger,
         onCommit: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
@@ -72,6 +72,9 @@ public final class GroupCommitter: Sendable {
             }
         }
     }
+
+    /// Interactions waiting for the next transaction (not counting the one running).
+    public var pendingCount: Int { state.withLock { $0.pending.count } }
 
     /// The writer loop; call once. Runs until `close()` is called and every pending interaction
     /// is written.

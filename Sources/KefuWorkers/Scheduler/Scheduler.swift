@@ -24,12 +24,12 @@ public struct Scheduler: Service {
         }
     }
 
-    let store: any KefuStore
+    let store: any SchedulingStore
     let clock: any WallClock
     let configuration: Configuration
     let logger: Logger
 
-    public init(store: any KefuStore, clock: any WallClock, configuration: Configuration, logger: Logger) {
+    public init(store: any SchedulingStore, clock: any WallClock, configuration: Configuration, logger: Logger) {
         self.store = store
         self.clock = clock
         self.configuration = configuration

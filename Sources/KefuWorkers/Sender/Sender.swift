@@ -37,8 +37,8 @@ public struct Sender: Service {
         }
     }
 
-    let store: any KefuStore
-    let api: WeChatAPI
+    let store: any SendQueue & AccountReader & AccountPauses
+    let api: any WeChatClient
     let tokens: TokenProvider
     let reachability: WeChatReachability
     let clock: any WallClock
@@ -47,7 +47,7 @@ public struct Sender: Service {
     let logger: Logger
     let onResult: @Sendable (DeliveryResult) -> Void
 
-    public init(store: any KefuStore, api: WeChatAPI, tokens: TokenProvider, reachability: WeChatReachability = .init(),
+    public init(store: any SendQueue & AccountReader & AccountPauses, api: any WeChatClient, tokens: TokenProvider, reachability: WeChatReachability = .init(),
                 clock: any WallClock, owner: String,
                 configuration: Configuration, logger: Logger, onResult: @escaping @Sendable (DeliveryResult) -> Void = { _ in }) {
         self.store = store

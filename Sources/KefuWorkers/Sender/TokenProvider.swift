@@ -12,8 +12,8 @@ public final class TokenProvider: Sendable {
         public var description: String
     }
 
-    let store: any KefuStore
-    let api: WeChatAPI
+    let store: any TokenStore
+    let api: any WeChatClient
     let clock: any WallClock
     let owner: String
     let logger: Logger
@@ -22,7 +22,7 @@ public final class TokenProvider: Sendable {
     private let cache = Mutex<[String: StoredAccessToken]>([:])
     private let fetches = Mutex<Int>(0)
 
-    public init(store: any KefuStore, api: WeChatAPI, clock: any WallClock, owner: String, logger: Logger) {
+    public init(store: any TokenStore, api: any WeChatClient, clock: any WallClock, owner: String, logger: Logger) {
         self.store = store
         self.api = api
         self.clock = clock

@@ -9,7 +9,7 @@ import NIOSSL
 
 /// kefu's calls to WeChat: `stable_token` and `message/custom/send`, through one pooled
 /// keep-alive HTTP client per process.
-public struct WeChatAPI: Sendable {
+public struct WeChatAPI: WeChatClient {
     public enum CallError: Error, CustomStringConvertible {
         /// The request never left this process: no connection to WeChat could be made (DNS
         /// failure, connection refused, unreachable network, TLS handshake failure, connect

@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// waits for `topic`, polling only as a fallback every `fallback` — or sooner when it knows when
 /// work falls due (`dueIn`). Otherwise (the embedded store) it polls every `poll`. Returns early
 /// on graceful shutdown.
-func idleWait(_ store: any KefuStore, _ topic: WorkTopic, poll: Duration, dueIn: Duration? = nil,
+func idleWait(_ store: any WorkWakeups, _ topic: WorkTopic, poll: Duration, dueIn: Duration? = nil,
               fallback: Duration = .seconds(1)) async {
     let timeout: Duration
     if store.wakesAcrossProcesses {

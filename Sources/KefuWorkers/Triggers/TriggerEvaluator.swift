@@ -8,13 +8,13 @@ import ServiceLifecycle
 /// per account and reloaded as soon as the store's rules generation changes (any create, update
 /// or delete, from any process) — the store refuses a batch evaluated with stale rules.
 public struct TriggerEvaluator: Service {
-    let store: any KefuStore
+    let store: any TriggerStore
     let clock: any WallClock
     let logger: Logger
     let batchSize: Int
     let idlePoll: Duration
 
-    public init(store: any KefuStore, clock: any WallClock, logger: Logger, batchSize: Int = 500, idlePoll: Duration = .milliseconds(50)) {
+    public init(store: any TriggerStore, clock: any WallClock, logger: Logger, batchSize: Int = 500, idlePoll: Duration = .milliseconds(50)) {
         self.store = store
         self.clock = clock
         self.logger = logger

@@ -34,13 +34,13 @@ public struct Trimmer: Service {
         public var purged = 0
     }
 
-    let store: any KefuStore
+    let store: any LedgerTrimming
     let clock: any WallClock
     let configuration: Configuration
     let logger: Logger
     let ledgerSize: @Sendable ([String: Int]) -> Void
 
-    public init(store: any KefuStore, clock: any WallClock, configuration: Configuration, logger: Logger,
+    public init(store: any LedgerTrimming, clock: any WallClock, configuration: Configuration, logger: Logger,
                 ledgerSize: @escaping @Sendable ([String: Int]) -> Void = { _ in }) {
         self.store = store
         self.clock = clock

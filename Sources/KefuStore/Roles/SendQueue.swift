@@ -1,0 +1,20 @@
+import KefuCore
+
+/// The send queue as a sender sees it: claim due deliveries, record what became of them.
+public protocol SendQueue: WorkWakeups {
+    /// Milliseconds from `now` until a claim could return something: 0 when a delivery is
+    /// claimable now, the wait for an account's send bucket or a retry's due time otherwise, nil
+    /// when nothing is queued.
+    func nextClaimDelay(now: Int64) async throws -> Int64?
+    /// Claims up to `limit` due deliveries, earliest window close first, within each account's
+    /// send rate and daily budget (shared by every process through the store), skipping paused
+    /// accounts and tasks. Each is re-checked against the ledger: those without a usable grant
+    /// are skipped with a reason; the others reserve one unit of their soonest-closing grant.
+    func claimDeliveries(owner: String, now: Int64, limit: Int, leaseMillis: Int64) async throws -> [ClaimedDelivery]
+    /// Records what became of claimed deliveries, and their effect on the ledger, in one transaction.
+    func recordResults(_ results: [DeliveryResult], owner: String) async throws
+}
+
+extension SendQueue {
+    public func nextClaimDelay(now: Int64) async throws -> Int64? { nil }
+}

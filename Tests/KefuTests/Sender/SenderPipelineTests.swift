@@ -1,0 +1,160 @@
+import Foundation
+import KefuCore
+import KefuStore
+import KefuTestSupport
+import KefuWorkers
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// The sender's pipeline against an in-memory send queue and an in-memory WeChat: no I/O, so
+/// every rule of the pipeline is checked directly.
+@Suite("Sender pipeline")
+struct SenderPipelineTests {
+    static let text = #"{"msgtype":"text","text":{"content":"hi"}}"#
+
+    static func account(_ n: Int) -> Account {
+        var account = TestAccounts.plain(n)
+        account.sendRate = 10_000
+        return account
+    }
+
+    /// Runs a sender on `queue` and `wechat` while `body` runs, then shuts it down gracefully
+    /// and waits for it to finish.
+    static func withSender(_ queue: MemorySendQueue, _ wechat: MemoryWeChat, concurrency: Int = 4, batchSize: Int? = nil,
+                           unknownOutcome: UnknownOutcomePolicy = .skip, unreachableAfterMillis: Int64 = 60_000,
+                           _ body: @Sendable () async throws -> Void) async throws {
+        let clock = SystemWallClock()
+        let tokens = TokenProvider(store: MemoryTokenStore(), api: wechat, clock: clock, owner: "test", logger: .test())
+        let sender = Sender(store: queue, api: wechat, tokens: tokens,
+                            reachability: WeChatReachability(configuration: .init(unreachableAfterMillis: unreachableAfterMillis)),
+                            clock: clock, owner: "sender-1",
+                            configuration: .init(concurrency: concurrency, batchSize: batchSize, idlePoll: .milliseconds(5),
+                                                 unknownOutcome: unknownOutcome),
+                            logger: .test())
+        let group = ServiceGroup(configuration: .init(services: [sender], logger: .test()))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                try await body()
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test("every claimed delivery is sent once, with at most `concurrency` calls in flight, one token fetch, and recorded sent")
+    func sendsAll() async throws {
+        let queue = MemorySendQueue(clock: SystemWallClock()), wechat = MemoryWeChat()
+        queue.add(account: Self.account(1))
+        let openids = (0..<200).map { "o\($0)" }
+        queue.enqueue(appid: Self.account(1).appid, openids: openids, message: Self.text)
+        try await Self.withSender(queue, wechat, concurrency: 4, batchSize: 16) {
+            try await eventually("every delivery recorded sent") { queue.count(.sent) == 200 }
+        }
+        #expect(wechat.sent.sorted() == openids.sorted())
+        #expect(wechat.maxInFlight <= 4)
+        #expect(wechat.tokenCalls == 1)
+        #expect(queue.claims >= 200 / 16)
+    }
+
+    @Test("WeChat's answers: 45015 skipped, -1 retried until sent, 40003 skipped, 45009 pauses the account and hands its unsent deliveries back")
+    func answers() async throws {
+        let queue = MemorySendQueue(clock: SystemWallClock()), wechat = MemoryWeChat()
+        let a = Self.account(1), b = Self.account(2)
+        queue.add(account: a)
+        queue.add(account: b)
+        queue.enqueue(appid: a.appid, openids: ["closed", "busy", "stranger"], message: Self.text)
+        queue.enqueue(appid: b.appid, openids: (0..<20).map { "b\($0)" }, message: Self.text)
+        wechat.script("closed", [.errcode(45015)])
+        wechat.script("busy", [.errcode(-1), .errcode(0)])
+        wechat.script("stranger", [.errcode(40003)])
+        wechat.script("b0", [.errcode(45009)])
+        try await Self.withSender(queue, wechat, concurrency: 1, batchSize: 4) {
+            try await eventually("account A settled") {
+                queue.rows.filter { $0.delivery.appid == a.appid }.allSatisfy { $0.state != .pending && $0.state != .sending }
+            }
+            try await eventually("account B paused") { try await queue.accountPause(appid: b.appid, now: SystemWallClock().nowMillis()) != nil }
+        }
+        let byOpenid = Dictionary(uniqueKeysWithValues: queue.rows.map { ($0.delivery.openid, $0) })
+        #expect(byOpenid["closed"]?.outcome == .skipped(reason: DeliveryReason.windowClosed, errcode: 45015))
+        #expect(byOpenid["stranger"]?.outcome == .skipped(reason: DeliveryReason.invalidOpenid, errcode: 40003))
+        #expect(byOpenid["busy"]?.state == .sent)
+        #expect(byOpenid["busy"]?.delivery.attempts == 1, "the -1 counted as an attempt")
+        let pause = try #require(try await queue.accountPause(appid: b.appid, now: SystemWallClock().nowMillis()))
+        #expect(pause.reason.contains("45009"))
+        // B's deliveries after the 45009 wait for tomorrow: pending, none sent but what went before.
+        let bRows = queue.rows.filter { $0.delivery.appid == b.appid }
+        let bOpenids = Set(bRows.map(\.delivery.openid))
+        #expect(bRows.filter { $0.state == .sent }.count == wechat.sent.filter { bOpenids.contains($0) }.count)
+        #expect(bRows.contains { $0.state == .pending })
+        #expect(bRows.allSatisfy { $0.state == .sent || $0.state == .pending })
+    }
+
+    @Test("a call never written stays pending (not attempted); a written call with no answer is skipped as unknown, or retried under `retry`")
+    func unknownOutcomes() async throws {
+        for policy in [UnknownOutcomePolicy.skip, .retry] {
+            let queue = MemorySendQueue(clock: SystemWallClock()), wechat = MemoryWeChat()
+            queue.add(account: Self.account(1))
+            queue.enqueue(appid: Self.account(1).appid, openids: ["refused", "lost"], message: Self.text)
+            wechat.script("refused", [.notSent("connection refused")])
+            wechat.script("lost", [.noAnswer("timeout")])
+            try await Self.withSender(queue, wechat, concurrency: 2, unknownOutcome: policy) {
+                try await eventually("both answered") { queue.recordings.flatMap { $0 }.count >= 2 }
+            }
+            let byOpenid = Dictionary(uniqueKeysWithValues: queue.rows.map { ($0.delivery.openid, $0) })
+            let refused = try #require(byOpenid["refused"])
+            #expect(refused.state == .pending || refused.state == .sent, "never skipped: \(refused)")
+            #expect(refused.delivery.attempts == 0)
+            switch policy {
+            case .skip: #expect(byOpenid["lost"]?.outcome == .skipped(reason: DeliveryReason.noAnswer, errcode: nil))
+            case .retry: #expect(byOpenid["lost"]?.state != .skipped)
+            }
+        }
+    }
+
+    @Test("graceful shutdown: calls in flight finish and are recorded; claimed deliveries not yet sent go back unattempted")
+    func shutdown() async throws {
+        let queue = MemorySendQueue(clock: SystemWallClock()), wechat = MemoryWeChat()
+        queue.add(account: Self.account(1))
+        queue.enqueue(appid: Self.account(1).appid, openids: (0..<50).map { "o\($0)" }, message: Self.text)
+        wechat.hold()
+        let clock = SystemWallClock()
+        let tokens = TokenProvider(store: MemoryTokenStore(), api: wechat, clock: clock, owner: "test", logger: .test())
+        let sender = Sender(store: queue, api: wechat, tokens: tokens, clock: clock, owner: "sender-1",
+                            configuration: .init(concurrency: 4, batchSize: 16, idlePoll: .milliseconds(5)), logger: .test())
+        let group = ServiceGroup(configuration: .init(services: [sender], logger: .test()))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await eventually("4 calls in flight") { wechat.inFlight == 4 }
+            await group.triggerGracefulShutdown()
+            wechat.open()
+            try await tasks.waitForAll()
+        }
+        // The calls in flight when the sender saw the shutdown (4, or 8 when the shutdown reached
+        // it a moment after the first calls returned) were recorded; nothing more went out.
+        let sent = queue.count(.sent)
+        #expect(sent == wechat.sent.count, "every call WeChat took is recorded sent")
+        #expect(sent >= 4 && sent < 50)
+        #expect(queue.count(.sending) == 0, "nothing left leased")
+        #expect(queue.count(.pending) == 50 - sent)
+        #expect(queue.rows.allSatisfy { $0.delivery.attempts == 0 }, "given back unattempted")
+    }
+
+    @Test("a failed recording is retried with the next batch: nothing is lost or recorded twice")
+    func recordingFails() async throws {
+        let queue = MemorySendQueue(clock: SystemWallClock()), wechat = MemoryWeChat()
+        queue.add(account: Self.account(1))
+        queue.enqueue(appid: Self.account(1).appid, openids: (0..<30).map { "o\($0)" }, message: Self.text)
+        queue.failRecordings(2)
+        try await Self.withSender(queue, wechat, concurrency: 3, batchSize: 8) {
+            try await eventually("every delivery recorded sent") { queue.count(.sent) == 30 }
+        }
+        #expect(wechat.sent.count == 30)
+        let recorded = queue.recordings.flatMap { $0 }.map(\.delivery.id)
+        #expect(Set(recorded).count == recorded.count, "each result recorded once")
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import KefuCore
+import KefuStore
+import KefuTestSupport
+import Logging
+import Testing
+
+/// The group committer against an in-memory ledger writer.
+@Suite("Group committer")
+struct GroupCommitterTests {
+    static func interaction(_ n: Int, key: String? = nil) -> Interaction {
+        Interaction(appid: "wx0000000000000001", openid: "o\(n)", kind: .message, detail: "text", at: 1_000, dedupeKey: key ?? "m\(n)")
+    }
+
+    static func committer(_ writer: MemoryLedgerWriter, maxBatch: Int = 512) -> GroupCommitter {
+        GroupCommitter(store: writer, policy: testPolicy, clock: ManualWallClock(1_000), configuration: .init(maxBatch: maxBatch),
+                       logger: .test())
+    }
+
+    @Test("what arrives while a transaction runs goes into the next one, up to maxBatch; each caller answered after its commit")
+    func batching() async throws {
+        let writer = MemoryLedgerWriter(), committer = Self.committer(writer, maxBatch: 20)
+        writer.hold()
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { await committer.run(); return true }
+            group.addTask { try await committer.record(Self.interaction(0)) }
+            try await eventually("the first batch to be running") { writer.heldCount == 1 }
+            for n in 1...50 { group.addTask { try await committer.record(Self.interaction(n)) } }
+            try await eventually("50 to wait for the next transaction") { committer.pendingCount == 50 }
+            #expect(writer.batches.isEmpty, "nobody answered before a commit")
+            writer.release()
+            try await eventually("every batch committed") { writer.batches.flatMap { $0 }.count == 51 }
+            committer.close()
+            var fresh = 0
+            for try await answer in group where answer { fresh += 1 }
+            #expect(fresh == 52, "51 new interactions and run() returning")
+        }
+        #expect(writer.batches.map(\.count) == [1, 20, 20, 10])
+    }
+
+    @Test("a failed transaction fails exactly its callers; the next one commits")
+    func errors() async throws {
+        let writer = MemoryLedgerWriter(), committer = Self.committer(writer)
+        writer.fail(next: 1)
+        async let running: Void = committer.run()
+        await #expect(throws: KefuError.self) { try await committer.record(Self.interaction(1)) }
+        #expect(try await committer.record(Self.interaction(2)))
+        #expect(try await committer.record(Self.interaction(2)) == false, "a retry of the same push is not new")
+        committer.close()
+        await running
+        #expect(writer.batches.map { $0.map(\.openid) } == [["o2"], ["o2"]])
+    }
+
+    @Test("shutdown drains: what was accepted is written before run() returns, and later records are refused")
+    func drain() async throws {
+        let writer = MemoryLedgerWriter(), committer = Self.committer(writer)
+        writer.hold()
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { await committer.run(); return false }
+            for n in 0..<10 { group.addTask { try await committer.record(Self.interaction(n)) } }
+            try await eventually("all accepted") { writer.heldCount == 1 && writer.heldInteractions + committer.pendingCount == 10 }
+            committer.close()
+            await #expect(throws: GroupCommitter.Closed.self) { try await committer.record(Self.interaction(99)) }
+            writer.release()
+            var answered = 0
+            for try await fresh in group where fresh { answered += 1 }
+            #expect(answered == 10)
+        }
+        #expect(writer.batches.flatMap { $0 }.count == 10)
+    }
+
+    @Test("a caller cancelled while waiting: its interaction is still committed once (it was accepted)")
+    func cancellation() async throws {
+        let writer = MemoryLedgerWriter(), committer = Self.committer(writer)
+        writer.hold()
+        async let running: Void = committer.run()
+        let caller = Task { try await committer.record(Self.interaction(7)) }
+        try await eventually("the batch to be running") { writer.heldCount == 1 }
+        caller.cancel()
+        writer.release()
+        #expect(try await caller.value)
+        committer.close()
+        await running
+        #expect(writer.batches.flatMap { $0 }.map(\.openid) == ["o7"])
+    }
+}
