@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kefu", targets: ["kefu"]),
+        .executable(name: "kefu-bench", targets: ["kefu-bench"]),
         .library(name: "WeChatSimulator", targets: ["WeChatSimulator"]),
     ],
     dependencies: [
@@ -69,7 +70,15 @@ let package = Package(
                 "KefuCore", "KefuStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The composition root's one choice: which backend a `--database` URL names.
+        .target(
+            name: "KefuStoreFactory",
+            dependencies: [
+                "KefuCore", "KefuStore", "KefuSQLite", "KefuPostgres",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -93,7 +102,7 @@ let package = Package(
         .target(
             name: "KefuApp",
             dependencies: [
-                "KefuCore", "WeChatProtocol", "KefuStore", "KefuSQLite", "KefuPostgres", "KefuWorkers",
+                "KefuCore", "WeChatProtocol", "KefuStore", "KefuWorkers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -121,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "kefu",
             dependencies: [
-                "KefuCore", "KefuStore", "KefuWorkers", "KefuApp", "WeChatSimulator", "KefuBench", "KefuTestSupport",
+                "KefuCore", "KefuStore", "KefuStoreFactory", "KefuWorkers", "KefuApp", "WeChatSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -129,18 +138,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
-        // `kefu bench`: the benchmark program (load generator, seeding, report), driving real
-        // processes through the test-support harness.
+        // The benchmark program (load generator, seeding, report), driving real `kefu` processes
+        // through the test-support harness.
         .target(
             name: "KefuBench",
             dependencies: [
-                "KefuCore", "KefuStore", "KefuApp", "KefuWorkers", "WeChatSimulator", "KefuTestSupport",
+                "KefuCore", "KefuStore", "KefuStoreFactory", "KefuWorkers", "WeChatSimulator", "KefuTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -148,10 +156,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `kefu-bench`: its own executable, so that `kefu` does not link the test support.
+        .executableTarget(
+            name: "kefu-bench",
+            dependencies: [
+                "KefuCore", "KefuBench",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "KefuTestSupport",
             dependencies: [
-                "KefuCore", "KefuStore", "KefuWorkers", "KefuApp", "WeChatProtocol", "WeChatSimulator",
+                "KefuCore", "KefuStore", "KefuStoreFactory", "KefuWorkers", "WeChatProtocol", "WeChatSimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -163,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "KefuTests",
             dependencies: [
-                "KefuCore", "WeChatProtocol", "KefuStore", "KefuSQLite", "KefuPostgres", "KefuWorkers", "KefuApp",
+                "KefuCore", "WeChatProtocol", "KefuStore", "KefuStoreFactory", "KefuSQLite", "KefuPostgres", "KefuWorkers", "KefuApp",
                 "WeChatSimulator", "KefuTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -172,6 +191,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import KefuApp
+import KefuStoreFactory
 import KefuCore
 import KefuStore
 import KefuTestSupport
@@ -8,11 +8,11 @@ import KefuWorkers
 import Logging
 import WeChatSimulator
 
-/// `kefu bench`: ingestion, fan-out and delayed timeliness measured in one run, on each store
+/// `kefu-bench`: ingestion, fan-out and delayed timeliness measured in one run, on each store
 /// backend, each figure beside a baseline measured in the same run on the same machine — the raw
 /// HTTP server for ingestion, the simulator's own capacity for sending. Every component is a real
-/// OS process of this binary (serve, worker, simulator, the raw echo server); the bench process
-/// only generates load, seeds stores and reads results.
+/// OS process: of the `kefu` binary beside it (serve, worker, simulator) or of `kefu-bench` (the raw
+/// echo server); the bench process only generates load, seeds stores and reads results.
 public struct BenchRunner: Sendable {
     public struct Configuration: Sendable {
         public var followers = 1_000_000
@@ -40,13 +40,16 @@ public struct BenchRunner: Sendable {
     }
 
     public func run() async throws -> BenchReport {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        // The `kefu` binary beside this `kefu-bench` (same build), unless KEFU_BINARY names one.
+        let bench = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = ProcessInfo.processInfo.environment["KEFU_BINARY"]
+            ?? URL(fileURLWithPath: bench).deletingLastPathComponent().appendingPathComponent("kefu").path
         setenv("KEFU_BINARY", executable, 1)
         // PostgreSQL as deployed: durable commits (not the test suite's throwaway settings).
         PostgresCluster.setSharedSettings(.durable)
         let directory = try TemporaryDirectory(prefix: "kefu-bench")
         defer { directory.remove() }
-        let echo = try KefuProcess(arguments: ["bench-echo", "--port", "0"], directory: directory.path, logName: "echo")
+        let echo = try KefuProcess(executable: bench, arguments: ["echo", "--port", "0"], directory: directory.path, logName: "echo")
         try await echo.waitUntilListening()
         let client = LoadGenerator.makeClient(concurrency: configuration.concurrency)
         var report = BenchReport(machine: Self.machine(), binary: executable, configuration: .init(configuration))

@@ -1,4 +1,4 @@
-import KefuApp
+import KefuStoreFactory
 import KefuStore
 import Logging
 

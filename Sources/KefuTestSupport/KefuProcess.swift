@@ -23,12 +23,18 @@ public final class KefuProcess: @unchecked Sendable {
         return root.appendingPathComponent(".build/debug/kefu").path
     }
 
-    public init(arguments: [String], environment: [String: String] = [:], directory: String, logName: String) throws {
+    /// `kefu-bench`, beside `kefu`.
+    public static var benchBinary: String {
+        URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("kefu-bench").path
+    }
+
+    public init(executable: String = KefuProcess.binary, arguments: [String], environment: [String: String] = [:], directory: String,
+                logName: String) throws {
         logPath = "\(directory)/\(logName).log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KEFU_") }

@@ -1,5 +1,6 @@
 import Foundation
 import KefuApp
+import KefuStoreFactory
 import KefuCore
 import KefuStore
 import Logging

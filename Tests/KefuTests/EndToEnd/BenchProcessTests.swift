@@ -3,14 +3,14 @@ import KefuTestSupport
 import Testing
 
 extension EndToEnd {
-/// `kefu bench` is part of the product: at a small size it runs every phase on both stores and
+/// `kefu-bench` is part of the product: at a small size it runs every phase on both stores and
 /// writes a complete report. (Its figures are not asserted: speed is measured, not tested.)
 @Suite("The benchmark program", .serialized)
 struct BenchProcessTests {
-    /// Runs `kefu bench` with `arguments` to the end; its output and JSON report.
+    /// Runs `kefu-bench` with `arguments` to the end; its output and JSON report.
     static func bench(_ arguments: [String], in directory: TemporaryDirectory, logName: String) async throws -> (String, [String: Any]) {
         let json = directory.file("\(logName).json")
-        let bench = try KefuProcess(arguments: ["bench"] + arguments + ["--json", json], directory: directory.path, logName: logName)
+        let bench = try KefuProcess(executable: KefuProcess.benchBinary, arguments: arguments + ["--json", json], directory: directory.path, logName: logName)
         try await eventually("the benchmark to finish", timeout: .seconds(300), poll: .milliseconds(200)) { !bench.process.isRunning }
         #expect(bench.process.terminationStatus == 0, "\(bench.output.suffix(3000))")
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any] ?? [:]
@@ -71,7 +71,7 @@ struct BenchProcessTests {
         #expect(fanOut["queued"] as? Int == 500, "the whole audience snapshotted")
         #expect((fanOut["simulatorCapacityRounds"] as? [Double])?.count == 3)
 
-        let refused = try KefuProcess(arguments: ["bench", "--phases", "ingestion,warp"], directory: directory.path, logName: "bench-refused")
+        let refused = try KefuProcess(executable: KefuProcess.benchBinary, arguments: ["--phases", "ingestion,warp"], directory: directory.path, logName: "bench-refused")
         try await eventually("the refusal", timeout: .seconds(30), poll: .milliseconds(50)) { !refused.process.isRunning }
         #expect(refused.process.terminationStatus != 0)
         #expect(refused.output.contains("--phases: warp is not ingestion, fan-out, delayed or store"), "\(refused.output.suffix(500))")

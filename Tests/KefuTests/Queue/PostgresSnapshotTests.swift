@@ -2,6 +2,7 @@ import Foundation
 import KefuApp
 import KefuCore
 import KefuStore
+import KefuStoreFactory
 import KefuTestSupport
 import Logging
 import Testing

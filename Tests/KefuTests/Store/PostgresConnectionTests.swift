@@ -1,6 +1,7 @@
 import KefuApp
 import KefuCore
 import KefuStore
+import KefuStoreFactory
 import KefuTestSupport
 import Logging
 import Testing

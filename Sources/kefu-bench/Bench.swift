@@ -3,14 +3,15 @@ import Foundation
 import Hummingbird
 import KefuBench
 import KefuCore
-import KefuTestSupport
 import Logging
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Measure ingestion, fan-out and delayed timeliness on each store, against baselines measured in the same run, and what a recorded batch costs the store.",
         discussion: """
-            Starts real processes of this binary (serve, worker, simulator, a raw Hummingbird echo server) on fresh \
+            Starts real processes of the kefu binary beside it (serve, worker, simulator) and a raw Hummingbird echo \
+            server (kefu-bench echo) on fresh \
             stores: a SQLite file, and a database in a throwaway PostgreSQL cluster (installed packages needed). \
             Prints a table and writes JSON. Build with -c release for figures worth quoting.
             """)
@@ -83,7 +84,7 @@ extension Bench {
 /// The raw baseline for ingestion: a trivial Hummingbird handler answering `success`, run as its
 /// own process like `kefu serve`, so the load generator meets the same process layout.
 struct BenchEcho: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench-echo", abstract: "The benchmark's raw HTTP baseline.",
+    static let configuration = CommandConfiguration(commandName: "echo", abstract: "The benchmark's raw HTTP baseline.",
                                                     shouldDisplay: false)
 
     @Option(help: "Port to listen on (0 picks a free one).")
