@@ -146,7 +146,7 @@ extension PostgresStore {
         if !claimed.isEmpty {
             try await db.execute(
                 """
-                UPDATE deliveries d SET state = 'sending', lease_owner = $1, lease_expires_at = $2, grant_kind = v.kind, started_at = NULL
+                UPDATE deliveries d SET state = 'sending', lease_owner = $1, lease_expires_at = $2, grant_kind = v.kind
                 FROM (SELECT unnest($3::bigint[]) AS id, unnest($4::text[]) AS kind) v WHERE d.id = v.id
                 """, [.text(owner), .int(now + leaseMillis), .ints(claimed.map(\.id)), .texts(claimed.map { $0.grantKind ?? "" })])
         }
@@ -230,25 +230,9 @@ extension PostgresStore {
                              [.text(delivery.appid), .int(QuotaDay.of(now))])
     }
 
-    public func settle(_ results: [DeliveryResult], start: [Int64], owner: String, now: Int64) async throws -> [Int64] {
-        guard !results.isEmpty || !start.isEmpty else { return [] }
-        return try await write { db in
-            try await Self.record(results, owner: owner, db)
-            guard !start.isEmpty else { return [] }
-            let kept = try await db.query(
-                """
-                UPDATE deliveries SET started_at = $1 WHERE id = ANY($2::bigint[]) AND state = 'sending' AND lease_owner = $3
-                RETURNING id
-                """, [.int(now), .ints(start), .text(owner)])
-            let owned = Set(kept.map { $0.int64("id") })
-            return start.filter { owned.contains($0) }
-        }
-    }
-
-    /// Applies results inside the caller's transaction.
-    static func record(_ results: [DeliveryResult], owner: String, _ db: PGSession) async throws {
+    public func recordResults(_ results: [DeliveryResult], owner: String) async throws {
         guard !results.isEmpty else { return }
-        do {
+        try await write { db in
             var requeued = false
             // Sends that went out, in one statement. The truth wins even if the lease was lost
             // meanwhile: it was sent.
@@ -281,7 +265,7 @@ extension PostgresStore {
                     changed = try await db.execute(
                         """
                         UPDATE deliveries SET state = 'pending', due_at = $1, errcode = $2, attempts = attempts + $3,
-                            lease_owner = NULL, lease_expires_at = NULL, started_at = NULL
+                            lease_owner = NULL, lease_expires_at = NULL
                         WHERE id = $4 AND state = 'sending' AND lease_owner = $5
                         """, [.int(dueAt), .optional(errcode), .int(counts ? 1 : 0), id, .text(owner)])
                     requeued = true
@@ -319,22 +303,10 @@ extension PostgresStore {
         try await write { db in
             let expired = try await db.query(
                 """
-                SELECT id, appid, openid, attempts, grant_kind, started_at FROM deliveries
+                SELECT id, appid, openid, attempts, grant_kind FROM deliveries
                 WHERE state = 'sending' AND lease_expires_at < $1 LIMIT 1000 FOR UPDATE SKIP LOCKED
                 """, [.int(now)])
-            var requeued = false
             for row in expired {
-                let delivery = ClaimedDelivery(id: row.int64("id"), appid: row.string("appid"), openid: row.string("openid"),
-                                               message: "", attempts: row.int("attempts"), grantKind: row.optionalString("grant_kind"))
-                guard row.optionalInt64("started_at") != nil else {
-                    // Never started: certainly not sent. Back to the queue for another worker.
-                    try await db.execute(
-                        "UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL WHERE id = $1",
-                        [.int(delivery.id)])
-                    try await Self.refund(db, delivery, now: now)
-                    requeued = true
-                    continue
-                }
                 switch policy {
                 case .skip:
                     try await db.execute(
@@ -342,16 +314,14 @@ extension PostgresStore {
                         [.text(DeliveryReason.outcomeUnknown), .int(row.int64("id"))])
                 case .retry:
                     try await db.execute(
-                        """
-                        UPDATE deliveries SET state = 'pending', attempts = attempts + 1, lease_owner = NULL, lease_expires_at = NULL,
-                            started_at = NULL
-                        WHERE id = $1
-                        """, [.int(delivery.id)])
+                        "UPDATE deliveries SET state = 'pending', attempts = attempts + 1, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1",
+                        [.int(row.int64("id"))])
+                    let delivery = ClaimedDelivery(id: row.int64("id"), appid: row.string("appid"), openid: row.string("openid"),
+                                                   message: "", attempts: row.int("attempts"), grantKind: row.optionalString("grant_kind"))
                     try await Self.refund(db, delivery, now: now)
-                    requeued = true
                 }
             }
-            if requeued { try await db.notify(.deliveries) }
+            if policy == .retry && !expired.isEmpty { try await db.notify(.deliveries) }
             return expired.count
         }
     }

@@ -108,7 +108,7 @@ extension SQLiteStore {
         if !claimed.isEmpty {
             _ = try await db.query(
                 """
-                UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_expires_at = ?, grant_kind = v.column2, started_at = NULL
+                UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_expires_at = ?, grant_kind = v.column2
                 FROM (VALUES \(Self.placeholders(rows: claimed.count, columns: 2))) AS v WHERE deliveries.id = v.column1
                 """, [.text(owner), .millis(now + leaseMillis)] + claimed.flatMap { [SQLiteData.millis($0.id), .text($0.grantKind ?? "")] })
         }
@@ -138,25 +138,9 @@ extension SQLiteStore {
                                [.text(delivery.appid), .millis(QuotaDay.of(now))])
     }
 
-    public func settle(_ results: [DeliveryResult], start: [Int64], owner: String, now: Int64) async throws -> [Int64] {
-        guard !results.isEmpty || !start.isEmpty else { return [] }
-        return try await write { db in
-            try await record(results, owner: owner, db)
-            guard !start.isEmpty else { return [] }
-            let kept = try await db.query(
-                """
-                UPDATE deliveries SET started_at = ? WHERE id IN (\(Self.inList(start.count))) AND state = 'sending' AND lease_owner = ?
-                RETURNING id
-                """, [.millis(now)] + start.map { SQLiteData.millis($0) } + [.text(owner)])
-            let owned = Set(kept.map { $0.int64("id") })
-            return start.filter { owned.contains($0) }
-        }
-    }
-
-    /// Applies results inside the caller's transaction.
-    func record(_ results: [DeliveryResult], owner: String, _ db: SQLiteConnection) async throws {
+    public func recordResults(_ results: [DeliveryResult], owner: String) async throws {
         guard !results.isEmpty else { return }
-        do {
+        try await write { db in
             // Sends that went out, in one statement. The truth wins even if the lease was lost
             // meanwhile: it was sent.
             let sent = results.filter { if case .sent = $0.outcome { true } else { false } }
@@ -187,7 +171,7 @@ extension SQLiteStore {
                     _ = try await db.query(
                         """
                         UPDATE deliveries SET state = 'pending', due_at = ?, errcode = ?, attempts = attempts + ?,
-                            lease_owner = NULL, lease_expires_at = NULL, started_at = NULL
+                            lease_owner = NULL, lease_expires_at = NULL
                         WHERE id = ? AND state = 'sending' AND lease_owner = ?
                         """, [.millis(dueAt), .optional(errcode), .integer(counts ? 1 : 0), id, .text(owner)])
                 }
@@ -222,20 +206,10 @@ extension SQLiteStore {
         try await write { db in
             let expired = try await db.query(
                 """
-                SELECT id, appid, openid, attempts, grant_kind, started_at FROM deliveries
+                SELECT id, appid, openid, attempts, grant_kind FROM deliveries
                 WHERE state = 'sending' AND lease_expires_at < ? LIMIT 1000
                 """, [.millis(now)])
             for row in expired {
-                let delivery = ClaimedDelivery(id: row.int64("id"), appid: row.string("appid"), openid: row.string("openid"),
-                                               message: "", attempts: row.int("attempts"), grantKind: row.optionalString("grant_kind"))
-                guard row.optionalInt64("started_at") != nil else {
-                    // Never started: certainly not sent. Back to the queue for another worker.
-                    _ = try await db.query(
-                        "UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
-                        [.millis(delivery.id)])
-                    try await refund(db, delivery, now: now)
-                    continue
-                }
                 switch policy {
                 case .skip:
                     // The call may have reached WeChat: at-most-once keeps the unit and the budget spent.
@@ -245,10 +219,11 @@ extension SQLiteStore {
                 case .retry:
                     _ = try await db.query(
                         """
-                        UPDATE deliveries SET state = 'pending', attempts = attempts + 1, lease_owner = NULL, lease_expires_at = NULL,
-                            started_at = NULL
+                        UPDATE deliveries SET state = 'pending', attempts = attempts + 1, lease_owner = NULL, lease_expires_at = NULL
                         WHERE id = ?
                         """, [.millis(row.int64("id"))])
+                    let delivery = ClaimedDelivery(id: row.int64("id"), appid: row.string("appid"), openid: row.string("openid"),
+                                                   message: "", attempts: row.int("attempts"), grantKind: row.optionalString("grant_kind"))
                     try await refund(db, delivery, now: now)
                 }
             }

@@ -11,22 +11,10 @@ public protocol SendQueue: WorkWakeups {
     /// accounts and tasks. Each is re-checked against the ledger: those without a usable grant
     /// are skipped with a reason; the others reserve one unit of their soonest-closing grant.
     func claimDeliveries(owner: String, now: Int64, limit: Int, leaseMillis: Int64) async throws -> [ClaimedDelivery]
-    /// In one transaction: records what became of claimed deliveries (and their effect on the
-    /// ledger), and marks the claimed deliveries `start` as started — their calls go out next.
-    /// Returns the ids of `start` that `owner` still holds, in the order given: a delivery whose
-    /// lease was lost meanwhile (another worker took it over) must not be sent.
-    ///
-    /// After a crash only started deliveries may have reached WeChat: when a lease expires, the
-    /// deliveries never started go back to the queue, and only started ones follow the
-    /// unknown-outcome policy.
-    func settle(_ results: [DeliveryResult], start: [Int64], owner: String, now: Int64) async throws -> [Int64]
+    /// Records what became of claimed deliveries, and their effect on the ledger, in one transaction.
+    func recordResults(_ results: [DeliveryResult], owner: String) async throws
 }
 
 extension SendQueue {
     public func nextClaimDelay(now: Int64) async throws -> Int64? { nil }
-
-    /// Records results without starting anything.
-    public func recordResults(_ results: [DeliveryResult], owner: String) async throws {
-        _ = try await settle(results, start: [], owner: owner, now: 0)
-    }
 }

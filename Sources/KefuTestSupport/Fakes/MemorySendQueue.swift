@@ -12,8 +12,6 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
         public var dueAt: Int64
         public var owner: String?
         public var outcome: DeliveryResult.Outcome?
-        /// Marked started (its call about to go out) and not yet recorded.
-        public var started = false
     }
 
     struct State {
@@ -24,7 +22,6 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
         var recordFailures = 0
         var claims = 0
         var recordings: [[DeliveryResult]] = []
-        var maxStarted = 0
     }
 
     private let state = Mutex(State())
@@ -59,9 +56,6 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
     public var rows: [Row] { state.withLock { state in state.order.compactMap { state.rows[$0] } } }
     public var claims: Int { state.withLock { $0.claims } }
     public var recordings: [[DeliveryResult]] { state.withLock { $0.recordings } }
-    /// The most deliveries ever started and not yet recorded at once: what a crash could leave
-    /// as "outcome unknown".
-    public var maxStarted: Int { state.withLock { $0.maxStarted } }
     public func count(_ wanted: DeliveryState) -> Int { rows.filter { $0.state == wanted }.count }
 
     public func claimDeliveries(owner: String, now: Int64, limit: Int, leaseMillis: Int64) async throws -> [ClaimedDelivery] {
@@ -73,7 +67,6 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
                 if let pause = state.pauses[row.delivery.appid], pause.until > now { continue }
                 row.state = .sending
                 row.owner = owner
-                row.started = false
                 state.rows[id] = row
                 claimed.append(row.delivery)
             }
@@ -81,17 +74,16 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
         }
     }
 
-    public func settle(_ results: [DeliveryResult], start: [Int64], owner: String, now: Int64) async throws -> [Int64] {
+    public func recordResults(_ results: [DeliveryResult], owner: String) async throws {
         try state.withLock { state in
             if state.recordFailures > 0 {
                 state.recordFailures -= 1
                 throw KefuError(.unavailable, "the memory store refuses this write (test)")
             }
-            if !results.isEmpty { state.recordings.append(results) }
+            state.recordings.append(results)
             for result in results {
                 guard var row = state.rows[result.delivery.id], row.state == .sending, row.owner == owner else { continue }
                 row.owner = nil
-                row.started = false
                 row.outcome = result.outcome
                 switch result.outcome {
                 case .sent: row.state = .sent
@@ -104,22 +96,6 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
                 }
                 state.rows[result.delivery.id] = row
             }
-            var kept: [Int64] = []
-            for id in start {
-                guard var row = state.rows[id], row.state == .sending, row.owner == owner else { continue }
-                row.started = true
-                state.rows[id] = row
-                kept.append(id)
-            }
-            state.maxStarted = max(state.maxStarted, state.rows.values.filter { $0.state == .sending && $0.started }.count)
-            return kept
-        }
-    }
-
-    /// A lease taken over by another worker (what a worker cut off from the store meets).
-    public func steal(ids: [Int64]) {
-        state.withLock { state in
-            for id in ids where state.rows[id]?.state == .sending { state.rows[id]?.owner = "another-worker" }
         }
     }
 

@@ -65,48 +65,101 @@ public struct Sender: Service {
     enum Event: Sendable {
         case claimed([ClaimedDelivery], [String: Account], at: Int64)
         case sent(DeliveryResult, AccountPause?)
-        /// The settle returned: the deliveries still held and now started, nil when it failed
-        /// and is to be retried, `abandoned` when it failed during shutdown.
-        case settled([Int64]?, abandoned: Bool)
+        /// `unrecorded` is handed back to be retried with the next batch, with its pauses.
+        case recorded(unrecorded: [DeliveryResult], pauses: [String: AccountPause], ok: Bool)
     }
 
     public func run() async throws {
         await withTaskGroup(of: Event.self) { group in
-            var pipeline = SendPipeline(configuration: .init(concurrency: configuration.concurrency, lowWater: configuration.lowWater,
-                                                             leaseMillis: configuration.leaseMillis))
+            var waiting: [(delivery: ClaimedDelivery, claimedAt: Int64)] = []  // claimed, not yet sent, in claim order
             var accounts: [String: Account] = [:]
+            var inFlight = 0
+            var inFlightByAccount: [String: Int] = [:]
+            var claiming = false, recording = false, idle = false
+            var results: [DeliveryResult] = []
+            var pauses: [String: AccountPause] = [:]
+            var pausedHere: Set<String> = []  // paused by this sender; recorded with the next batch
             var templates: [String: SendBodyTemplate?] = [:]  // by stored message; a broadcast has one
+
+            /// Gives claimed-but-unsent deliveries back to the queue: not attempted, unit and budget refunded.
+            func release(_ deliveries: [ClaimedDelivery]) {
+                let now = clock.nowMillis()
+                results += deliveries.map { DeliveryResult(delivery: $0, outcome: .retry(dueAt: now, errcode: nil, countsAsAttempt: false), at: now) }
+            }
+
             while true {
                 let stopping = Task.isShuttingDownGracefully || Task.isCancelled
-                for action in pipeline.next(now: clock.nowMillis(), stopping: stopping) {
-                    switch action {
-                    case .claim(let afterIdle):
-                        group.addTask { await claim(afterIdle: afterIdle) }
-                    case .settle(let results, let pauses, let start, let retry):
-                        group.addTask { await settle(results, pauses: pauses, start: start.map(\.id), retry: retry) }
-                    case .send(let delivery):
-                        let account = accounts[delivery.appid]
-                        if templates[delivery.message] == nil {
-                            if templates.count >= 256 { templates.removeAll() }
-                            templates[delivery.message] = .some(SendBodyTemplate(json: delivery.message))
-                        }
-                        let template = templates[delivery.message] ?? nil
-                        group.addTask {
-                            let (result, pause) = await send(delivery, account: account, template: template)
-                            return .sent(result, pause)
-                        }
+                if stopping, !waiting.isEmpty {
+                    release(waiting.map(\.delivery))
+                    waiting.removeAll()
+                }
+                if !stopping, !claiming, waiting.count < configuration.lowWater {
+                    claiming = true
+                    let afterIdle = idle
+                    group.addTask { await claim(afterIdle: afterIdle) }
+                }
+                while inFlight < configuration.concurrency, !waiting.isEmpty {
+                    let (delivery, claimedAt) = waiting.removeFirst()
+                    // A claim that has waited half its lease (WeChat answering slowly) goes back
+                    // unsent: sent after the lease expired, it could be sent twice.
+                    guard clock.nowMillis() - claimedAt < configuration.leaseMillis / 2 else {
+                        release([delivery])
+                        continue
                     }
+                    let account = accounts[delivery.appid]
+                    if templates[delivery.message] == nil {
+                        if templates.count >= 256 { templates.removeAll() }
+                        templates[delivery.message] = .some(SendBodyTemplate(json: delivery.message))
+                    }
+                    let template = templates[delivery.message] ?? nil
+                    inFlight += 1
+                    inFlightByAccount[delivery.appid, default: 0] += 1
+                    group.addTask {
+                        let (result, pause) = await send(delivery, account: account, template: template)
+                        return .sent(result, pause)
+                    }
+                }
+                if !recording, !results.isEmpty {
+                    recording = true
+                    // An account's pause is recorded with the results of every call to it that
+                    // was in flight when it was decided: whoever sees the pause sees those sends.
+                    let batch = results, batchPauses = pauses.filter { inFlightByAccount[$0.key, default: 0] == 0 }
+                    results = []
+                    for appid in batchPauses.keys { pauses.removeValue(forKey: appid) }
+                    group.addTask { await record(batch, pauses: batchPauses, retry: !stopping) }
                 }
                 // Nothing running means shutdown has drained everything: no claim starts then.
                 guard let event = await group.next() else { break }
                 switch event {
-                case .claimed(let claimed, let claimedAccounts, let at):
+                case .claimed(let claimed, let claimedAccounts, let claimedAt):
+                    claiming = false
+                    idle = claimed.isEmpty
                     accounts.merge(claimedAccounts) { _, new in new }
-                    pipeline.claimed(claimed, at: at)
+                    // Deliveries of an account this sender just paused go straight back.
+                    let (held, ready) = claimed.partitioned { pausedHere.contains($0.appid) }
+                    release(held)
+                    waiting += ready.map { ($0, claimedAt) }
                 case .sent(let result, let pause):
-                    pipeline.sent(result, pause: pause)
-                case .settled(let started, let abandoned):
-                    if abandoned { pipeline.abandonSettle() } else { pipeline.settled(started: started) }
+                    inFlight -= 1
+                    inFlightByAccount[result.delivery.appid, default: 1] -= 1
+                    if inFlightByAccount[result.delivery.appid] == 0 { inFlightByAccount.removeValue(forKey: result.delivery.appid) }
+                    results.append(result)
+                    if let pause {
+                        pauses[result.delivery.appid] = pause
+                        pausedHere.insert(result.delivery.appid)
+                        let (held, kept) = waiting.partitioned { $0.delivery.appid == result.delivery.appid }
+                        release(held.map(\.delivery))
+                        waiting = kept
+                    }
+                case .recorded(let unrecorded, let batchPauses, let ok):
+                    recording = false
+                    if ok {
+                        // The store now keeps those accounts out of claims.
+                        pausedHere.subtract(batchPauses.keys)
+                    } else {
+                        results = unrecorded + results
+                        pauses.merge(batchPauses) { newer, _ in newer }
+                    }
                 }
             }
         }
@@ -134,31 +187,25 @@ public struct Sender: Service {
             return .claimed(claimed, accounts, at: now)
         } catch {
             // Claims made in a failed transaction were rolled back; a claim that committed but
-            // whose accounts could not be read goes back to the queue when its lease expires
-            // (never started).
+            // whose accounts could not be read is retried when its lease expires.
             // A failure because the process is stopping is no failure to report.
             if !Task.isCancelled { logger.warning("claim failed", metadata: ["error": "\(String(reflecting: error))"]) }
             return .claimed([], [:], at: now)
         }
     }
 
-    /// Records a batch of results and marks the next group of calls started, in one
-    /// transaction, then stores the account pauses the results caused. A failed settle is
-    /// handed back (after a pause) to be retried; when shutting down it is given up, and the
-    /// leases' expiry decides.
-    func settle(_ results: [DeliveryResult], pauses: [String: AccountPause], start: [Int64], retry: Bool) async -> Event {
-        let started: [Int64]
+    /// Records a batch of results in one transaction, then the account pauses they caused. A
+    /// failed recording hands the batch back (after a pause) to be retried with the next one;
+    /// when shutting down it is given up, and the leases' expiry decides.
+    func record(_ results: [DeliveryResult], pauses: [String: AccountPause], retry: Bool) async -> Event {
         do {
-            started = try await store.settle(results, start: start, owner: owner, now: clock.nowMillis())
+            try await store.recordResults(results, owner: owner)
         } catch {
             logger.warning("recording send results failed", metadata: ["error": "\(String(reflecting: error))",
                                                                        "kefu.deliveries": "\(results.count)"])
-            guard retry else { return .settled(nil, abandoned: true) }
+            guard retry else { return .recorded(unrecorded: [], pauses: [:], ok: false) }
             try? await Task.sleep(for: .milliseconds(500))
-            return .settled(nil, abandoned: false)
-        }
-        if started.count < start.count {
-            logger.warning("claims lost before their calls went out; not sent", metadata: ["kefu.deliveries": "\(start.count - started.count)"])
+            return .recorded(unrecorded: results, pauses: pauses, ok: false)
         }
         for (appid, pause) in pauses {
             do {
@@ -169,7 +216,7 @@ public struct Sender: Service {
             }
         }
         for result in results { onResult(result) }
-        return .settled(started, abandoned: false)
+        return .recorded(unrecorded: [], pauses: pauses, ok: true)
     }
 
     /// Sends one delivery and decides what became of it.
@@ -184,9 +231,9 @@ public struct Sender: Service {
         var token: String
         do {
             token = try await tokens.token(for: account)
-        } catch let failure as TokenProvider.Failure where SendPolicy.credentialsRefused(failure.errcode) {
+        } catch let failure as TokenProvider.Failure where [40125, 40013, 40164, 41004].contains(failure.errcode) {
             await answered()
-            let pause = SendPolicy.credentialsPause(errcode: failure.errcode, now: now)
+            let pause = AccountPause(until: now + 365 * 86_400_000, reason: "WeChat refused the account's credentials (\(failure.errcode)): fix app_secret")
             return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: now, errcode: failure.errcode, countsAsAttempt: false), at: now), pause)
         } catch let error as WeChatAPI.CallError {
             // No token because WeChat cannot be reached (or did not answer the token call, which
@@ -213,7 +260,8 @@ public struct Sender: Service {
                 }
                 answer = try await api.customSend(accessToken: token, body: body)
                 if SendPolicy.tokenRejected(answer.errcode) {
-                    let pause = SendPolicy.tokenPause(errcode: answer.errcode, now: now)
+                    let pause = AccountPause(until: now + 365 * 86_400_000,
+                                             reason: "access token rejected after a refresh (\(answer.errcode)): check app_secret")
                     return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: now, errcode: answer.errcode, countsAsAttempt: false),
                                            at: clock.nowMillis()), pause)
                 }
@@ -267,5 +315,16 @@ public struct Sender: Service {
             logger.warning("lifting the unreachable pauses failed; they expire by themselves",
                            metadata: ["error": "\(String(reflecting: error))"])
         }
+    }
+}
+
+extension Array {
+    /// The elements that match, and those that don't, each in their original order.
+    func partitioned(by matches: (Element) -> Bool) -> (matching: [Element], rest: [Element]) {
+        var matching: [Element] = [], rest: [Element] = []
+        for element in self {
+            if matches(element) { matching.append(element) } else { rest.append(element) }
+        }
+        return (matching, rest)
     }
 }
