@@ -18,6 +18,27 @@ public enum SendPolicy {
         [40001, 40014, 42001].contains(errcode)
     }
 
+    /// `stable_token` refused the account's credentials (bad AppSecret 40125/40001-like codes,
+    /// bad appid 40013, IP not whitelisted 40164, secret missing 41004): sending cannot work
+    /// until the operator fixes the account.
+    public static func credentialsRefused(_ errcode: Int) -> Bool {
+        [40125, 40013, 40164, 41004].contains(errcode)
+    }
+
+    /// How long an account stays stopped when only the operator can fix it (a year: until its
+    /// `app_secret` is changed, which lifts the pause).
+    static let untilFixed: Int64 = 365 * 86_400_000
+
+    /// The pause when `stable_token` refused the credentials.
+    public static func credentialsPause(errcode: Int, now: Int64) -> AccountPause {
+        AccountPause(until: now + untilFixed, reason: "WeChat refused the account's credentials (\(errcode)): fix app_secret")
+    }
+
+    /// The pause when a freshly refreshed token is refused too.
+    public static func tokenPause(errcode: Int, now: Int64) -> AccountPause {
+        AccountPause(until: now + untilFixed, reason: "access token rejected after a refresh (\(errcode)): check app_secret")
+    }
+
     public static func decide(errcode: Int, attempts: Int, now: Int64) -> Decision {
         switch errcode {
         case 0:
@@ -47,7 +68,7 @@ public enum SendPolicy {
             return Decision(outcome: .retry(dueAt: nextMinute, errcode: 45011, countsAsAttempt: false),
                             pauseAccount: AccountPause(until: nextMinute, reason: "per-minute quota reached (45011)"))
         case 48001, 48004:
-            let stop = now + 365 * 86_400_000
+            let stop = now + untilFixed
             return Decision(outcome: .retry(dueAt: now, errcode: errcode, countsAsAttempt: false),
                             pauseAccount: AccountPause(until: stop, reason: "API not authorised or banned for this account (\(errcode))"))
         case 45008, 45002, 44004, 40007, 40008, 47001, 45162:

@@ -231,9 +231,9 @@ public struct Sender: Service {
         var token: String
         do {
             token = try await tokens.token(for: account)
-        } catch let failure as TokenProvider.Failure where [40125, 40013, 40164, 41004].contains(failure.errcode) {
+        } catch let failure as TokenProvider.Failure where SendPolicy.credentialsRefused(failure.errcode) {
             await answered()
-            let pause = AccountPause(until: now + 365 * 86_400_000, reason: "WeChat refused the account's credentials (\(failure.errcode)): fix app_secret")
+            let pause = SendPolicy.credentialsPause(errcode: failure.errcode, now: now)
             return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: now, errcode: failure.errcode, countsAsAttempt: false), at: now), pause)
         } catch let error as WeChatAPI.CallError {
             // No token because WeChat cannot be reached (or did not answer the token call, which
@@ -260,8 +260,7 @@ public struct Sender: Service {
                 }
                 answer = try await api.customSend(accessToken: token, body: body)
                 if SendPolicy.tokenRejected(answer.errcode) {
-                    let pause = AccountPause(until: now + 365 * 86_400_000,
-                                             reason: "access token rejected after a refresh (\(answer.errcode)): check app_secret")
+                    let pause = SendPolicy.tokenPause(errcode: answer.errcode, now: now)
                     return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: now, errcode: answer.errcode, countsAsAttempt: false),
                                            at: clock.nowMillis()), pause)
                 }

@@ -54,4 +54,18 @@ struct SendPolicyTests {
         let minute = SendPolicy.decide(errcode: 45011, attempts: 0, now: Self.now + 1).pauseAccount
         #expect(minute?.until == (Self.now / 60_000 + 1) * 60_000)
     }
+
+    @Test("token and credential codes: which refresh, which stop the account until its secret is fixed")
+    func credentials() {
+        for code in [40001, 40014, 42001] { #expect(SendPolicy.tokenRejected(code)) }
+        for code in [40125, 40013, 40164, 41004] { #expect(SendPolicy.credentialsRefused(code)) }
+        for code in [0, -1, 45015, 45009] {
+            #expect(!SendPolicy.tokenRejected(code))
+            #expect(!SendPolicy.credentialsRefused(code))
+        }
+        let pause = SendPolicy.credentialsPause(errcode: 40125, now: Self.now)
+        #expect(pause.reason.contains("40125") && pause.reason.contains("app_secret"))
+        #expect(pause.until - Self.now >= 300 * 86_400_000)
+        #expect(SendPolicy.tokenPause(errcode: 40001, now: Self.now).reason.contains("40001"))
+    }
 }
