@@ -140,7 +140,8 @@ struct CallbackEndpointTests {
 
     @Test("with the database unreachable, a bad signature is still 401 and an unknown appid 404; a good push is 503")
     func storeDown() async throws {
-        try await KefuAppHarness.run(backend: .postgres, accounts: [Self.plain]) { app in
+        try await KefuAppHarness.run(backend: .postgres, configure: { $0.workers = 0 }, accounts: [Self.plain],
+                                     acquireTimeout: .seconds(3)) { app in
             // The store's connections are gone: any push that needs one waits for its 3 s timeout.
             try await app.store.close()
             let xml = SignedRequest.textXML(account: Self.plain, openid: "oDown", msgId: 77)

@@ -40,9 +40,10 @@ enum KefuAppHarness {
         backend: StoreBackend, adminToken: String? = "test-admin-token-0123456789",
         configure: (inout KefuConfiguration) -> Void = { _ in },
         accounts: [Account] = [],
+        acquireTimeout: Duration = StoreBackend.testAcquireTimeout,
         _ body: @escaping @Sendable (Context) async throws -> Void
     ) async throws {
-        try await backend.withStore { store, _ in
+        try await backend.withStore(acquireTimeout: acquireTimeout) { store, _ in
             for account in accounts { try await store.createAccount(account) }
             var configuration = KefuConfiguration()
             configuration.port = 0
