@@ -45,7 +45,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The store protocol every backend implements, and the embedded SQLite backend.
+        // The store roles every backend implements, and the logic the backends share (no SQL).
         .target(
             name: "KefuStore",
             dependencies: [
@@ -54,10 +54,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The SQL layer: statements written once for both backends (binds, placeholders, lists,
+        // row locking spelled per dialect), and the mapping from rows to domain values.
+        .target(
+            name: "KefuSQL",
+            dependencies: ["KefuCore", "KefuStore"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "KefuSQLite",
             dependencies: [
-                "KefuCore", "KefuStore",
+                "KefuCore", "KefuStore", "KefuSQL",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -67,7 +74,7 @@ let package = Package(
         .target(
             name: "KefuPostgres",
             dependencies: [
-                "KefuCore", "KefuStore",
+                "KefuCore", "KefuStore", "KefuSQL",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -182,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "KefuTests",
             dependencies: [
-                "KefuCore", "WeChatProtocol", "KefuStore", "KefuStoreFactory", "KefuSQLite", "KefuPostgres", "KefuWorkers", "KefuApp",
+                "KefuCore", "WeChatProtocol", "KefuStore", "KefuStoreFactory", "KefuSQL", "KefuSQLite", "KefuPostgres", "KefuWorkers", "KefuApp",
                 "WeChatSimulator", "KefuTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,5 +1,6 @@
 import Foundation
 import KefuCore
+import KefuSQL
 import KefuStore
 import Logging
 import PostgresNIO

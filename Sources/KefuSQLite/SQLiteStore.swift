@@ -1,4 +1,5 @@
 import KefuCore
+import KefuSQL
 import KefuStore
 import Logging
 import SQLiteNIO

@@ -13,8 +13,10 @@ public enum TestHTTP {
         }
     }
 
+    /// `timeout` covers the whole exchange, including the wait for one of the shared client's
+    /// connections: requests queued behind hundreds of others need more than the default.
     public static func request(_ method: HTTPMethod, _ url: String, body: String? = nil,
-                               headers: [(String, String)] = []) async throws -> Reply {
+                               headers: [(String, String)] = [], timeout: Duration = .seconds(30)) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -24,7 +26,7 @@ public enum TestHTTP {
                 request.headers.add(name: "Content-Type", value: "application/json")
             }
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await HTTPClient.shared.execute(request, timeout: .init(timeout))
         let buffer = try await response.body.collect(upTo: 64 << 20)
         return Reply(status: Int(response.status.code), body: String(buffer: buffer))
     }
@@ -33,8 +35,9 @@ public enum TestHTTP {
         try await request(.GET, url, headers: headers)
     }
 
-    public static func post(_ url: String, _ body: String, headers: [(String, String)] = []) async throws -> Reply {
-        try await request(.POST, url, body: body, headers: headers)
+    public static func post(_ url: String, _ body: String, headers: [(String, String)] = [],
+                            timeout: Duration = .seconds(30)) async throws -> Reply {
+        try await request(.POST, url, body: body, headers: headers, timeout: timeout)
     }
 
     public static func json(_ object: Any) -> String {

@@ -1,3 +1,4 @@
+import KefuSQL
 import KefuStore
 
 /// `kefu_record`: one batch of interactions into the window ledger, as a server-side function,

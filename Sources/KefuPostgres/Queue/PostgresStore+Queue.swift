@@ -1,4 +1,5 @@
 import KefuCore
+import KefuSQL
 import KefuStore
 
 extension PostgresStore {
@@ -211,118 +212,17 @@ extension PostgresStore {
         """
     }
 
-    static func lockFollower(_ db: PGSession, appid: String, openid: String) async throws {
-        try await db.execute("SELECT 1 FROM followers WHERE appid = $1 AND openid = $2 FOR UPDATE", [.text(appid), .text(openid)])
+}
+
+extension PostgresStore: SQLQueueSettling {
+    /// Locks the follower's row, so that a recording callback (which locks the follower before its
+    /// grants) and a settle never take the same two rows in opposite orders.
+    public func lockFollower(_ db: PGSession, appid: String, openid: String) async throws {
+        try await db.run("SELECT 1 AS one FROM followers WHERE appid = \(appid) AND openid = \(openid) FOR UPDATE")
     }
 
-    /// Gives back a reserved unit (the send did not go out) and the day's budget slot.
-    static func refund(_ db: PGSession, _ delivery: ClaimedDelivery, now: Int64) async throws {
-        if let kind = delivery.grantKind {
-            try await lockFollower(db, appid: delivery.appid, openid: delivery.openid)
-            try await db.execute(
-                """
-                UPDATE grants SET remaining = remaining + 1
-                WHERE appid = $1 AND openid = $2 AND kind = $3 AND remaining IS NOT NULL AND closes_at > $4
-                """, [.text(delivery.appid), .text(delivery.openid), .text(kind), .int(now)])
-            try await recomputeWindows(db, appid: delivery.appid, openids: [delivery.openid], now: now)
-        }
-        try await db.execute("UPDATE send_days SET used = greatest(used - 1, 0) WHERE appid = $1 AND day = $2",
-                             [.text(delivery.appid), .int(QuotaDay.of(now))])
-    }
-
-    public func recordResults(_ results: [DeliveryResult], owner: String) async throws {
-        guard !results.isEmpty else { return }
-        try await write { db in
-            var requeued = false
-            // Sends that went out, in one statement. The truth wins even if the lease was lost
-            // meanwhile: it was sent.
-            let sent = results.filter { if case .sent = $0.outcome { true } else { false } }
-            if !sent.isEmpty {
-                try await db.execute(
-                    """
-                    UPDATE deliveries d SET state = 'sent', sent_at = v.at, errcode = 0, reason = NULL, attempts = d.attempts + 1,
-                        lease_owner = NULL, lease_expires_at = NULL
-                    FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS at) v
-                    WHERE d.id = v.id AND d.state IN ('sending', 'pending', 'skipped')
-                    """, [.ints(sent.map(\.delivery.id)), .ints(sent.map(\.at))])
-            }
-            for result in results.sorted(by: { ($0.delivery.appid, $0.delivery.openid) < ($1.delivery.appid, $1.delivery.openid) }) {
-                let delivery = result.delivery
-                let id = PGValue.int(delivery.id)
-                let changed: Int
-                switch result.outcome {
-                case .sent:
-                    continue
-                case .skipped(let reason, let errcode), .failed(let reason, let errcode):
-                    let state = if case .failed = result.outcome { "failed" } else { "skipped" }
-                    changed = try await db.execute(
-                        """
-                        UPDATE deliveries SET state = $1, reason = $2, errcode = $3, attempts = attempts + 1,
-                            lease_owner = NULL, lease_expires_at = NULL
-                        WHERE id = $4 AND state = 'sending' AND lease_owner = $5
-                        """, [.text(state), .text(reason), .optional(errcode), id, .text(owner)])
-                case .retry(let dueAt, let errcode, let counts):
-                    changed = try await db.execute(
-                        """
-                        UPDATE deliveries SET state = 'pending', due_at = $1, errcode = $2, attempts = attempts + $3,
-                            lease_owner = NULL, lease_expires_at = NULL
-                        WHERE id = $4 AND state = 'sending' AND lease_owner = $5
-                        """, [.int(dueAt), .optional(errcode), .int(counts ? 1 : 0), id, .text(owner)])
-                    requeued = true
-                }
-                guard changed == 1 else { continue }
-                // A call that may have reached WeChat keeps its unit and budget spent.
-                if case .skipped(let reason, _) = result.outcome, DeliveryReason.isOutcomeUnknown(reason) {} else {
-                    try await Self.refund(db, delivery, now: result.at)
-                }
-                if let effect = result.ledgerEffect {
-                    try await Self.apply(effect, db, appid: delivery.appid, openid: delivery.openid)
-                }
-            }
-            if requeued { try await db.notify(.deliveries) }
-        }
-    }
-
-    /// What WeChat's refusal says about the follower, applied to the ledger.
-    static func apply(_ effect: DeliveryResult.LedgerEffect, _ db: PGSession, appid: String, openid: String) async throws {
-        let binds: [PGValue] = [.text(appid), .text(openid)]
-        try await lockFollower(db, appid: appid, openid: openid)
-        switch effect {
-        case .closeWindow:
-            try await db.execute("DELETE FROM grants WHERE appid = $1 AND openid = $2", binds)
-        case .zeroRemaining:
-            try await db.execute("UPDATE grants SET remaining = 0 WHERE appid = $1 AND openid = $2", binds)
-        case .unsubscribe:
-            try await db.execute("DELETE FROM grants WHERE appid = $1 AND openid = $2", binds)
-            try await db.execute("UPDATE followers SET subscribed = 0 WHERE appid = $1 AND openid = $2", binds)
-        }
-        try await db.execute("UPDATE followers SET window_closes_at = NULL WHERE appid = $1 AND openid = $2", binds)
-    }
-
-    public func recoverExpiredLeases(now: Int64, policy: UnknownOutcomePolicy) async throws -> Int {
-        try await write { db in
-            let expired = try await db.query(
-                """
-                SELECT id, appid, openid, attempts, grant_kind FROM deliveries
-                WHERE state = 'sending' AND lease_expires_at < $1 LIMIT 1000 FOR UPDATE SKIP LOCKED
-                """, [.int(now)])
-            for row in expired {
-                switch policy {
-                case .skip:
-                    try await db.execute(
-                        "UPDATE deliveries SET state = 'skipped', reason = $1, lease_owner = NULL, lease_expires_at = NULL WHERE id = $2",
-                        [.text(DeliveryReason.outcomeUnknown), .int(row.int64("id"))])
-                case .retry:
-                    try await db.execute(
-                        "UPDATE deliveries SET state = 'pending', attempts = attempts + 1, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1",
-                        [.int(row.int64("id"))])
-                    let delivery = ClaimedDelivery(id: row.int64("id"), appid: row.string("appid"), openid: row.string("openid"),
-                                                   message: "", attempts: row.int("attempts"), grantKind: row.optionalString("grant_kind"))
-                    try await Self.refund(db, delivery, now: now)
-                }
-            }
-            if policy == .retry && !expired.isEmpty { try await db.notify(.deliveries) }
-            return expired.count
-        }
+    /// By key, followers locked in key order (`recomputeWindowsSQL`).
+    public func recomputeWindows(_ db: PGSession, appid: String, openids: [String], now: Int64) async throws {
+        try await Self.recomputeWindows(db, appid: appid, openids: openids, now: now)
     }
 }

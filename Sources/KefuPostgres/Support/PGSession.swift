@@ -1,5 +1,6 @@
 import Foundation
 import KefuCore
+import KefuSQL
 import KefuStore
 import Logging
 import PostgresNIO
@@ -15,32 +16,57 @@ enum PGValue: Sendable {
     case null
 
     static func int(_ value: Int) -> PGValue { .int(Int64(value)) }
+
+    init(_ bind: SQL.RenderedBind) {
+        switch bind {
+        case .value(.int(let number)): self = .int(number)
+        case .value(.text(let text)): self = .text(text)
+        case .value(.double(let number)): self = .double(number)
+        case .value(.null): self = .null
+        case .ints(let numbers): self = .ints(numbers)
+        case .texts(let texts): self = .texts(texts)
+        }
+    }
     static func optional(_ text: String?) -> PGValue { text.map { .text($0) } ?? .null }
     static func optional(_ value: Int?) -> PGValue { value.map { .int(Int64($0)) } ?? .null }
 }
 
 /// One leased connection, inside or outside a transaction: SQL with `$n` placeholders and
-/// `PGValue` binds in, named-column rows out.
-struct PGSession: Sendable {
+/// `PGValue` binds in, named-column rows out; and the SQL layer's statements (`SQL`), written
+/// once for both backends, rendered with `$n` placeholders and array binds.
+public struct PGSession: SQLSession {
     let connection: PostgresConnection
     let logger: Logger
 
     func query(_ sql: String, _ binds: [PGValue] = []) async throws -> [PGRow] {
-        try await run(sql, binds).rows.map { PGRow(row: $0.makeRandomAccess()) }
+        try await send(sql, binds).rows.map { PGRow(row: $0.makeRandomAccess()) }
     }
 
     /// Runs a statement; returns the rows it affected.
     @discardableResult
     func execute(_ sql: String, _ binds: [PGValue] = []) async throws -> Int {
-        try await run(sql, binds).metadata.rows ?? 0
+        try await send(sql, binds).metadata.rows ?? 0
+    }
+
+    public var dialect: SQLDialect { .postgres }
+
+    public func fetchAll(_ sql: SQL) async throws -> [PGRow] {
+        let (text, binds) = sql.render(for: .postgres)
+        return try await query(text, binds.map(PGValue.init))
+    }
+
+    @discardableResult
+    public func run(_ sql: SQL) async throws -> Int {
+        let (text, binds) = sql.render(for: .postgres)
+        return try await execute(text, binds.map(PGValue.init))
     }
 
     /// Queues a wake-up for workers waiting on `topic`; PostgreSQL delivers it at commit.
-    func notify(_ topic: WorkTopic) async throws {
+    public func notify(_ topic: WorkTopic) async throws {
         try await execute("SELECT pg_notify('\(PostgresStore.notifyChannel)', $1)", [.text(topic.rawValue)])
     }
 
-    private func run(_ sql: String, _ binds: [PGValue]) async throws -> PostgresQueryResult {
+    private func send(_ sql: String, _ binds: [PGValue]) async throws -> PostgresQueryResult {
         var bindings = PostgresBindings(capacity: binds.count)
         for value in binds {
             switch value {
@@ -76,10 +102,10 @@ func pgPlaceholders(rows: Int, columns: Int, from: Int = 1) -> String {
 }
 
 /// A result row read by column name.
-struct PGRow: StoreRow, Sendable {
+public struct PGRow: StoreRow, Sendable {
     let row: PostgresRandomAccessRow
 
-    func optionalInt64(_ name: String) -> Int64? {
+    public func optionalInt64(_ name: String) -> Int64? {
         let cell = row[name]
         guard cell.bytes != nil else { return nil }
         switch cell.dataType {
@@ -96,7 +122,7 @@ struct PGRow: StoreRow, Sendable {
         guard cell.bytes != nil else { return 0 }
         return (try? cell.decode(Double.self)) ?? Double(int64(name))
     }
-    func optionalString(_ name: String) -> String? {
+    public func optionalString(_ name: String) -> String? {
         let cell = row[name]
         guard cell.bytes != nil else { return nil }
         return try? cell.decode(String.self)
@@ -162,5 +188,15 @@ extension PostgresURL {
         case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
         case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
+    }
+}
+
+extension PostgresStore: SQLStore {
+    public func inTransaction<T: Sendable>(_ body: @escaping @Sendable (PGSession) async throws -> T) async throws -> T {
+        try await write(body)
+    }
+
+    public func forReading<T: Sendable>(_ body: @escaping @Sendable (PGSession) async throws -> T) async throws -> T {
+        try await read(body)
     }
 }

@@ -1,106 +1,12 @@
 import KefuCore
+import KefuSQL
 import KefuStore
 
+/// Starting and completing broadcasts; the rest of their life is the SQL layer's
+/// (`SQLStore+Tasks`). Per backend because the snapshot really differs: here it is copied in
+/// leased, parallel chunks (a million followers use both cores, and a process that dies mid-copy
+/// leaves a marker another resumes), where SQLite's single writer copies it in one statement.
 extension PostgresStore {
-    public func createTask(_ task: BroadcastTask) async throws -> Int64 {
-        try await write { db in
-            let id = try await db.query(
-                """
-                INSERT INTO tasks (appid, name, description, send_at, message, status, created_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
-                """,
-                [.text(task.appid), .text(task.name), .optional(task.description), .int(task.sendAt),
-                 .text(task.message.json), .text(task.status.rawValue), .int(task.createdAt), .int(task.updatedAt)]).first?.int64("id") ?? 0
-            try await db.notify(.schedule)
-            return id
-        }
-    }
-
-    public func task(id: Int64) async throws -> BroadcastTask? {
-        try await read { db in
-            try await db.query("SELECT \(StoreRows.taskColumns) FROM tasks WHERE id = $1", [.int(id)]).first.map(StoreRows.task)
-        }
-    }
-
-    public func tasks(appid: String?, status: BroadcastTask.Status?, limit: Int) async throws -> [BroadcastTask] {
-        try await read { db in
-            var sql = "SELECT \(StoreRows.taskColumns) FROM tasks WHERE 1 = 1"
-            var binds: [PGValue] = []
-            if let appid { binds.append(.text(appid)); sql += " AND appid = $\(binds.count)" }
-            if let status { binds.append(.text(status.rawValue)); sql += " AND status = $\(binds.count)" }
-            binds.append(.int(limit))
-            sql += " ORDER BY id DESC LIMIT $\(binds.count)"
-            return try await db.query(sql, binds).map(StoreRows.task)
-        }
-    }
-
-    public func transitionTask(id: Int64, from: [BroadcastTask.Status], to: BroadcastTask.Status, now: Int64) async throws -> Bool {
-        try await write { db in
-            let changed = try await db.execute("UPDATE tasks SET status = $1, updated_at = $2 WHERE id = $3 AND status = ANY($4)",
-                                               [.text(to.rawValue), .int(now), .int(id), .texts(from.map(\.rawValue))])
-            if changed == 1 { try await db.notify(to == .running ? .deliveries : .schedule) }
-            return changed == 1
-        }
-    }
-
-    public func cancelTask(id: Int64, now: Int64) async throws -> Bool {
-        try await write { db in
-            guard try await db.execute(
-                "UPDATE tasks SET status = 'cancelled', updated_at = $1 WHERE id = $2 AND status IN ('scheduled', 'running', 'paused')",
-                [.int(now), .int(id)]) == 1
-            else { return false }
-            try await db.execute(
-                "UPDATE deliveries SET state = 'cancelled', reason = $1 WHERE task_id = $2 AND state = 'pending'",
-                [.text(DeliveryReason.taskCancelled), .int(id)])
-            return true
-        }
-    }
-
-    public func taskStats(id: Int64) async throws -> TaskStats {
-        try await read { db in
-            StoreRows.taskStats(
-                states: try await db.query("SELECT state, count(*) AS n FROM deliveries WHERE task_id = $1 AND test = 0 GROUP BY state", [.int(id)]),
-                errors: try await db.query(
-                    """
-                    SELECT errcode, count(*) AS n FROM deliveries
-                    WHERE task_id = $1 AND test = 0 AND errcode IS NOT NULL AND errcode <> 0 GROUP BY errcode
-                    """, [.int(id)]))
-        }
-    }
-
-    public func deliveries(taskId: Int64, state: DeliveryState?, limit: Int, afterId: Int64?) async throws -> [DeliveryRecord] {
-        try await deliveryLog(column: "task_id", id: taskId, state: state, limit: limit, afterId: afterId)
-    }
-
-    /// A task's or a rule's per-recipient log, by id.
-    func deliveryLog(column: String, id: Int64, state: DeliveryState?, limit: Int, afterId: Int64?) async throws -> [DeliveryRecord] {
-        try await read { db in
-            var sql = "SELECT \(StoreRows.deliveryRecordColumns) FROM deliveries WHERE \(column) = $1"
-            var binds: [PGValue] = [.int(id)]
-            if let state { binds.append(.text(state.rawValue)); sql += " AND state = $\(binds.count)" }
-            if let afterId { binds.append(.int(afterId)); sql += " AND id > $\(binds.count)" }
-            binds.append(.int(limit))
-            sql += " ORDER BY id LIMIT $\(binds.count)"
-            return try await db.query(sql, binds).map(StoreRows.deliveryRecord)
-        }
-    }
-
-    public func enqueueTestDeliveries(taskId: Int64, openids: [String], now: Int64) async throws -> Int {
-        guard !openids.isEmpty else { return 0 }
-        return try await write { db in
-            guard let task = try await db.query("SELECT appid FROM tasks WHERE id = $1", [.int(taskId)]).first else {
-                throw KefuError(.notFound, "no task \(taskId)")
-            }
-            let count = try await db.execute(
-                """
-                INSERT INTO deliveries (task_id, test, appid, openid, due_at, window_closes_at, state, created_at)
-                SELECT $1, 1, $2, o, $3, $3, 'pending', $3 FROM unnest($4::text[]) AS o
-                """, [.int(taskId), .text(task.string("appid")), .int(now), .texts(openids)])
-            try await db.notify(.deliveries)
-            return count
-        }
-    }
-
     /// Starts due tasks. The `scheduled → running` transition is a row-locked UPDATE, so exactly
     /// one process wins it; in the same transaction it leaves a `task_snapshots` marker (with a
     /// lease) that keeps the task from completing while its audience is copied. The copy then
@@ -155,10 +61,6 @@ extension PostgresStore {
     struct Snapshot: Sendable {
         let task: Int64, at: Int64, appid: String, reserve: Int64, resumed: Bool
     }
-
-    /// A follower's sends left across the grants `g` aggregated over (a billion when one is
-    /// unlimited): who is in a task's audience, in the snapshot and in the preview alike.
-    static let sendsLeft = "CASE WHEN bool_or(g.remaining IS NULL) THEN 1000000000 ELSE coalesce(sum(g.remaining), 0) END"
 
     static let snapshotLeaseMillis: Int64 = 60_000
     static let snapshotChunk = 50_000
@@ -228,7 +130,7 @@ extension PostgresStore {
                 INSERT INTO deliveries (task_id, test, appid, openid, due_at, window_closes_at, state, created_at)
                 SELECT $1, 0, f.appid, f.openid, $2, f.window_closes_at, 'pending', $2
                 FROM followers f JOIN (
-                    SELECT g.openid, \(Self.sendsLeft) AS units
+                    SELECT g.openid, \(StoreRows.sendsLeft) AS units
                     FROM grants g WHERE g.appid = $3 AND g.closes_at > $2\(grantRange) GROUP BY g.openid
                 ) u ON u.openid = f.openid
                 WHERE f.appid = $3 AND f.window_closes_at > $2 AND f.subscribed = 1 AND u.units > $4\(followerRange)
@@ -236,12 +138,6 @@ extension PostgresStore {
                 """, binds)
             if count > 0 { try await db.notify(.deliveries) }
             return count
-        }
-    }
-
-    public func nextTaskStart() async throws -> Int64? {
-        try await read { db in
-            try await db.query("SELECT min(send_at) AS next FROM tasks WHERE status = 'scheduled'").first?.optionalInt64("next")
         }
     }
 
@@ -259,37 +155,4 @@ extension PostgresStore {
         }
     }
 
-    public func taskPreview(id: Int64, now: Int64) async throws -> TaskPreview? {
-        try await read { db in
-            guard let row = try await db.query(
-                """
-                SELECT t.appid, t.send_at, a.reserve, a.send_rate, a.daily_budget FROM tasks t
-                JOIN accounts a ON a.appid = t.appid WHERE t.id = $1
-                """, [.int(id)]).first
-            else { return nil }
-            let appid = row.string("appid"), reserve = row.int64("reserve"), rate = max(row.int64("send_rate"), 1)
-            let start = max(row.int64("send_at"), now)
-            let eligible = """
-                FROM followers f WHERE f.appid = $1 AND f.window_closes_at > $2 AND f.subscribed = 1
-                  AND (SELECT \(Self.sendsLeft)
-                       FROM grants g WHERE g.appid = f.appid AND g.openid = f.openid AND g.closes_at > $2) > $3
-                """
-            let reachableNow = try await db.query("SELECT count(*) AS n \(eligible)", [.text(appid), .int(now), .int(reserve)]).first?.int("n") ?? 0
-            let atSend = try await db.query("SELECT count(*) AS n \(eligible) AND f.window_closes_at > $4",
-                                            [.text(appid), .int(now), .int(reserve), .int(start)]).first?.int("n") ?? 0
-            let closing = try await db.query(
-                """
-                SELECT count(*) AS n FROM (
-                    SELECT f.window_closes_at AS closes, row_number() OVER (ORDER BY f.window_closes_at, f.openid) AS k
-                    \(eligible) AND f.window_closes_at > $4) ranked
-                WHERE closes < $4 + (k - 1) * 1000.0 / $5
-                """, [.text(appid), .int(now), .int(reserve), .int(start), .int(rate)]).first?.int("n") ?? 0
-            let used = try await db.query("SELECT used FROM send_days WHERE appid = $1 AND day = $2",
-                                          [.text(appid), .int(QuotaDay.of(now))]).first?.int("used") ?? 0
-            let budget = max(row.int("daily_budget"), 1)
-            return TaskPreview(reachableNow: reachableNow, reachableAtSend: atSend, closingBeforeReached: closing,
-                               sendSeconds: Double(atSend) / Double(rate), dailyBudget: budget, usedToday: used,
-                               quotaShare: Double(atSend) / Double(budget))
-        }
-    }
 }

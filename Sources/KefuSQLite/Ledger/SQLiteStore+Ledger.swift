@@ -1,4 +1,5 @@
 import KefuCore
+import KefuSQL
 import KefuStore
 import SQLiteNIO
 
@@ -157,102 +158,6 @@ extension SQLiteStore {
         """
     }
 
-    public func audience(appid: String, now: Int64, limit: Int, after: AudienceCursor?) async throws -> AudiencePage {
-        try await read { db in
-            let count = try await db.query(Self.audienceCountSQL, [.text(appid), .millis(now)]).first?.int("n") ?? 0
-            var binds: [SQLiteData] = [.text(appid), .millis(now)]
-            let sql: String
-            if let after {
-                sql = Self.audiencePageAfterSQL
-                binds += [.millis(after.closesAt), .millis(after.closesAt), .text(after.openid)]
-            } else {
-                sql = Self.audiencePageSQL
-            }
-            binds.append(.integer(limit + 1))
-            let rows = try await db.query(sql, binds)
-            let page = rows.prefix(limit)
-            let remaining = try await self.remaining(db, appid: appid, openids: page.map { $0.string("openid") }, now: now)
-            let users = page.map { row in
-                let openid = row.string("openid")
-                return AudienceEntry(
-                    openid: openid, lastInteractionAt: row.int64("last_interaction_at"),
-                    lastInteraction: InteractionKind(rawValue: row.string("last_interaction")) ?? .other,
-                    windowClosesAt: row.int64("window_closes_at"), remaining: remaining[openid] ?? 0)
-            }
-            let next = rows.count > limit ? users.last.map { AudienceCursor(closesAt: $0.windowClosesAt, openid: $0.openid) } : nil
-            return AudiencePage(count: count, users: users, nextCursor: next)
-        }
-    }
-
-    static let audienceCountSQL = "SELECT count(*) AS n FROM followers WHERE appid = ? AND window_closes_at > ?"
-
-    /// An audience page: a range scan of `followers_window` (appid, window_closes_at, openid).
-    static let audiencePageSQL = """
-        SELECT openid, last_interaction_at, last_interaction, window_closes_at FROM followers
-        WHERE appid = ? AND window_closes_at > ?
-        ORDER BY window_closes_at, openid LIMIT ?
-        """
-    static let audiencePageAfterSQL = """
-        SELECT openid, last_interaction_at, last_interaction, window_closes_at FROM followers
-        WHERE appid = ? AND window_closes_at > ? AND window_closes_at >= ? AND (window_closes_at > ? OR openid > ?)
-        ORDER BY window_closes_at, openid LIMIT ?
-        """
-
-    /// Sends left per follower across grants open at `now`; nil = unlimited.
-    private func remaining(_ db: SQLiteConnection, appid: String, openids: [String], now: Int64) async throws -> [String: Int?] {
-        guard !openids.isEmpty else { return [:] }
-        let rows = try await db.query(
-            """
-            SELECT openid, sum(remaining) AS left, max(remaining IS NULL) AS unlimited FROM grants
-            WHERE appid = ? AND closes_at > ? AND (remaining IS NULL OR remaining > 0)
-              AND openid IN (\(Self.inList(openids.count)))
-            GROUP BY openid
-            """, [.text(appid), .millis(now)] + openids.map { .text($0) })
-        var result: [String: Int?] = [:]
-        for row in rows {
-            result[row.string("openid")] = row.int("unlimited") == 1 ? .some(nil) : row.int("left")
-        }
-        return result
-    }
-
-    public func follower(appid: String, openid: String, now: Int64, recent: Int) async throws -> FollowerLedger? {
-        try await read { db in
-            guard let row = try await db.query(
-                "SELECT subscribed, last_interaction_at, last_interaction FROM followers WHERE appid = ? AND openid = ?",
-                [.text(appid), .text(openid)]).first
-            else { return nil }
-            let grants = try await db.query(
-                "SELECT kind, opened_at, closes_at, remaining FROM grants WHERE appid = ? AND openid = ? AND closes_at > ? ORDER BY closes_at",
-                [.text(appid), .text(openid), .millis(now)]
-            ).map { grant in
-                GrantState(kind: InteractionKind(rawValue: grant.string("kind")) ?? .other, openedAt: grant.int64("opened_at"),
-                           closesAt: grant.int64("closes_at"), remaining: grant.optionalInt("remaining"))
-            }
-            let log = try await db.query(
-                "SELECT id, kind, detail, key, at, received_at FROM interactions WHERE appid = ? AND openid = ? ORDER BY id DESC LIMIT ?",
-                [.text(appid), .text(openid), .integer(recent)]
-            ).map { entry in
-                LoggedInteraction(id: entry.int64("id"), kind: InteractionKind(rawValue: entry.string("kind")) ?? .other,
-                                  detail: entry.string("detail"), key: entry.optionalString("key"),
-                                  at: entry.int64("at"), receivedAt: entry.int64("received_at"))
-            }
-            let deliveries = try await db.query(
-                """
-                SELECT task_id, rule_id, state, reason, errcode, due_at, sent_at FROM deliveries
-                WHERE appid = ? AND openid = ? ORDER BY id DESC LIMIT ?
-                """, [.text(appid), .text(openid), .integer(recent)]
-            ).map { entry in
-                FollowerDelivery(taskId: entry.optionalInt("task_id").map(Int64.init), ruleId: entry.optionalInt("rule_id").map(Int64.init),
-                                 state: entry.string("state"), reason: entry.optionalString("reason"), errcode: entry.optionalInt("errcode"),
-                                 dueAt: entry.int64("due_at"), sentAt: entry.optionalInt("sent_at").map(Int64.init))
-            }
-            return FollowerLedger(
-                openid: openid, subscribed: row.int("subscribed") == 1, lastInteractionAt: row.int64("last_interaction_at"),
-                lastInteraction: InteractionKind(rawValue: row.string("last_interaction")) ?? .other,
-                grants: grants, recentInteractions: log, recentDeliveries: deliveries)
-        }
-    }
-
     /// `?, ?, …`: the inside of an `IN (…)` list of `count` values.
     static func inList(_ count: Int) -> Substring {
         placeholders(rows: 1, columns: count).dropFirst().dropLast()
@@ -278,5 +183,24 @@ extension SQLiteStore {
             out += ")"
         }
         return out
+    }
+}
+
+extension SQLiteStore: SQLLedgerReads {
+    /// Sends left per follower of a page across grants open at `now` (nil: unlimited): one
+    /// grouped scan of the account's grants for the listed followers, which SQLite plans by key.
+    public func sendsLeft(_ db: SQLiteSession, appid: String, openids: [String], now: Int64) async throws -> [String: Int?] {
+        guard !openids.isEmpty else { return [:] }
+        let rows = try await db.fetchAll(
+            """
+            SELECT openid, sum(remaining) AS left_, max(remaining IS NULL) AS unlimited FROM grants
+            WHERE appid = \(appid) AND closes_at > \(now) AND (remaining IS NULL OR remaining > 0) AND openid \(anyOf: openids)
+            GROUP BY openid
+            """)
+        var result: [String: Int?] = [:]
+        for row in rows {
+            result[row.string("openid")] = row.int("unlimited") == 1 ? .some(nil) : row.int("left_")
+        }
+        return result
     }
 }

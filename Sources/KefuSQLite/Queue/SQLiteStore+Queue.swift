@@ -1,4 +1,5 @@
 import KefuCore
+import KefuSQL
 import KefuStore
 import SQLiteNIO
 
@@ -124,110 +125,13 @@ extension SQLiteStore {
             """, [.millis(now), .text(appid)] + openids.map { .text($0) })
     }
 
-    /// Gives back a reserved unit (the send did not go out) and the day's budget slot.
-    func refund(_ db: SQLiteConnection, _ delivery: ClaimedDelivery, now: Int64) async throws {
-        if let kind = delivery.grantKind {
-            _ = try await db.query(
-                """
-                UPDATE grants SET remaining = remaining + 1
-                WHERE appid = ? AND openid = ? AND kind = ? AND remaining IS NOT NULL AND closes_at > ?
-                """, [.text(delivery.appid), .text(delivery.openid), .text(kind), .millis(now)])
-            try await recomputeWindows(db, appid: delivery.appid, openids: [delivery.openid], now: now)
-        }
-        _ = try await db.query("UPDATE send_days SET used = max(used - 1, 0) WHERE appid = ? AND day = ?",
-                               [.text(delivery.appid), .millis(QuotaDay.of(now))])
-    }
+}
 
-    public func recordResults(_ results: [DeliveryResult], owner: String) async throws {
-        guard !results.isEmpty else { return }
-        try await write { db in
-            // Sends that went out, in one statement. The truth wins even if the lease was lost
-            // meanwhile: it was sent.
-            let sent = results.filter { if case .sent = $0.outcome { true } else { false } }
-            if !sent.isEmpty {
-                _ = try await db.query(
-                    """
-                    UPDATE deliveries SET state = 'sent', sent_at = v.column2, errcode = 0, reason = NULL, attempts = attempts + 1,
-                        lease_owner = NULL, lease_expires_at = NULL
-                    FROM (VALUES \(Self.placeholders(rows: sent.count, columns: 2))) AS v
-                    WHERE deliveries.id = v.column1 AND deliveries.state IN ('sending', 'pending', 'skipped')
-                    """, sent.flatMap { [SQLiteData.millis($0.delivery.id), .millis($0.at)] })
-            }
-            for result in results {
-                let delivery = result.delivery
-                let id = SQLiteData.millis(delivery.id)
-                switch result.outcome {
-                case .sent:
-                    continue
-                case .skipped(let reason, let errcode), .failed(let reason, let errcode):
-                    let state = if case .failed = result.outcome { "failed" } else { "skipped" }
-                    _ = try await db.query(
-                        """
-                        UPDATE deliveries SET state = ?, reason = ?, errcode = ?, attempts = attempts + 1,
-                            lease_owner = NULL, lease_expires_at = NULL
-                        WHERE id = ? AND state = 'sending' AND lease_owner = ?
-                        """, [.text(state), .text(reason), .optional(errcode), id, .text(owner)])
-                case .retry(let dueAt, let errcode, let counts):
-                    _ = try await db.query(
-                        """
-                        UPDATE deliveries SET state = 'pending', due_at = ?, errcode = ?, attempts = attempts + ?,
-                            lease_owner = NULL, lease_expires_at = NULL
-                        WHERE id = ? AND state = 'sending' AND lease_owner = ?
-                        """, [.millis(dueAt), .optional(errcode), .integer(counts ? 1 : 0), id, .text(owner)])
-                }
-                guard try await Self.changes(db) == 1 else { continue }
-                // A call that may have reached WeChat keeps its unit and budget spent.
-                if case .skipped(let reason, _) = result.outcome, DeliveryReason.isOutcomeUnknown(reason) {} else {
-                    try await refund(db, delivery, now: result.at)
-                }
-                if let effect = result.ledgerEffect {
-                    try await apply(effect, db, appid: delivery.appid, openid: delivery.openid)
-                }
-            }
-        }
-    }
+extension SQLiteStore: SQLQueueSettling {
+    /// Nothing to lock: one writer runs at a time.
+    public func lockFollower(_ db: SQLiteSession, appid: String, openid: String) async throws {}
 
-    /// What WeChat's refusal says about the follower, applied to the ledger.
-    func apply(_ effect: DeliveryResult.LedgerEffect, _ db: SQLiteConnection, appid: String, openid: String) async throws {
-        let binds: [SQLiteData] = [.text(appid), .text(openid)]
-        switch effect {
-        case .closeWindow:
-            _ = try await db.query("DELETE FROM grants WHERE appid = ? AND openid = ?", binds)
-        case .zeroRemaining:
-            _ = try await db.query("UPDATE grants SET remaining = 0 WHERE appid = ? AND openid = ?", binds)
-        case .unsubscribe:
-            _ = try await db.query("DELETE FROM grants WHERE appid = ? AND openid = ?", binds)
-            _ = try await db.query("UPDATE followers SET subscribed = 0 WHERE appid = ? AND openid = ?", binds)
-        }
-        _ = try await db.query("UPDATE followers SET window_closes_at = NULL WHERE appid = ? AND openid = ?", binds)
-    }
-
-    public func recoverExpiredLeases(now: Int64, policy: UnknownOutcomePolicy) async throws -> Int {
-        try await write { db in
-            let expired = try await db.query(
-                """
-                SELECT id, appid, openid, attempts, grant_kind FROM deliveries
-                WHERE state = 'sending' AND lease_expires_at < ? LIMIT 1000
-                """, [.millis(now)])
-            for row in expired {
-                switch policy {
-                case .skip:
-                    // The call may have reached WeChat: at-most-once keeps the unit and the budget spent.
-                    _ = try await db.query(
-                        "UPDATE deliveries SET state = 'skipped', reason = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
-                        [.text(DeliveryReason.outcomeUnknown), .millis(row.int64("id"))])
-                case .retry:
-                    _ = try await db.query(
-                        """
-                        UPDATE deliveries SET state = 'pending', attempts = attempts + 1, lease_owner = NULL, lease_expires_at = NULL
-                        WHERE id = ?
-                        """, [.millis(row.int64("id"))])
-                    let delivery = ClaimedDelivery(id: row.int64("id"), appid: row.string("appid"), openid: row.string("openid"),
-                                                   message: "", attempts: row.int("attempts"), grantKind: row.optionalString("grant_kind"))
-                    try await refund(db, delivery, now: now)
-                }
-            }
-            return expired.count
-        }
+    public func recomputeWindows(_ db: SQLiteSession, appid: String, openids: [String], now: Int64) async throws {
+        try await recomputeWindows(db.connection, appid: appid, openids: openids, now: now)
     }
 }

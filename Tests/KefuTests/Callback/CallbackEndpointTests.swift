@@ -175,8 +175,11 @@ struct CallbackEndpointTests {
                     group.addTask {
                         let (q, b) = SignedRequest.plain(SignedRequest.textXML(account: Self.plain, openid: "o\(index)", msgId: Int64(1000 + index), createTime: now), account: Self.plain)
                         // Separate connections (AsyncHTTPClient's pool), so the requests really overlap.
+                        // 300 requests share the pool's few connections, each waiting for a commit
+                        // (an fsync): with every other suite running beside this one, the last
+                        // have waited over 30 s for a connection. The deadline only stops a hang.
                         let response = try await TestHTTP.post("http://127.0.0.1:\(app.client.port!)/wechat/\(Self.plain.appid)?\(q)", b,
-                                                               headers: [("Content-Type", "text/xml")])
+                                                               headers: [("Content-Type", "text/xml")], timeout: .seconds(180))
                         #expect(response.status == 200)
                         // Acknowledged means committed: visible to a read straight away.
                         #expect(try await app.interactions(Self.plain.appid, "o\(index)") == 1)

@@ -1,3 +1,5 @@
+import KefuCore
+import KefuSQL
 import KefuTestSupport
 import Logging
 import SQLiteNIO
@@ -9,15 +11,17 @@ import Testing
 @Suite("SQLite query plans")
 struct SQLiteQueryPlanTests {
     @Test("audience count and pages read followers_window in order", arguments: [
-        (SQLiteStore.audienceCountSQL, 2), (SQLiteStore.audiencePageSQL, 3), (SQLiteStore.audiencePageAfterSQL, 6),
+        AudienceSQL.count(appid: "wx0000000000000001", now: 1),
+        AudienceSQL.page(appid: "wx0000000000000001", now: 1, after: nil, limit: 100),
+        AudienceSQL.page(appid: "wx0000000000000001", now: 1, after: AudienceCursor(closesAt: 1, openid: "o1"), limit: 100),
     ])
-    func audienceUsesIndex(sql: String, parameters: Int) async throws {
+    func audienceUsesIndex(statement: SQL) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let store = try await SQLiteStore.open(path: directory.file("plan.db"), logger: Logger.test())
         try await store.migrate()
-        let binds: [SQLiteData] = [.text("wx0000000000000001")] + Array(repeating: .integer(1), count: parameters - 1)
-        let plan = try await store.reader.query("EXPLAIN QUERY PLAN " + sql, binds).map { $0.column("detail")?.string ?? "" }
+        let (sql, binds) = statement.render(for: .sqlite)
+        let plan = try await store.reader.query("EXPLAIN QUERY PLAN " + sql, binds.map(SQLiteSession.data)).map { $0.column("detail")?.string ?? "" }
         try await store.close()
         #expect(plan.contains { $0.contains("followers_window") }, "\(plan)")
         #expect(!plan.contains { $0.hasPrefix("SCAN followers") && !$0.contains("INDEX") }, "\(plan)")

@@ -1,4 +1,5 @@
 import KefuCore
+import KefuStore
 
 /// A result row read by column name: what every backend's rows offer, so that the mapping from
 /// rows to domain values below is written once for all of them.
@@ -20,6 +21,10 @@ public enum StoreRows {
     public static let accountColumns = "appid, app_secret, token, encoding_aes_key, previous_encoding_aes_key, original_id, name, send_rate, daily_budget, reserve, created_at, updated_at"
     public static let taskColumns = "id, appid, name, description, send_at, message, status, created_at, updated_at, snapshot_at"
     public static let ruleColumns = "id, appid, name, trigger_kind, trigger_key, delay_seconds, message, enabled, once_per_follower, cooldown_seconds, created_at, updated_at"
+    /// A follower's sends left across the grants `g` aggregated over (a billion when one is
+    /// unlimited, its `remaining` NULL): who is in a task's audience, in the snapshot and the
+    /// preview alike. (`count(*) > count(g.remaining)`: some grant is unlimited, in both dialects.)
+    public static let sendsLeft = "CASE WHEN count(*) > count(g.remaining) THEN 1000000000 ELSE coalesce(sum(g.remaining), 0) END"
     public static let deliveryRecordColumns = "id, openid, state, reason, errcode, attempts, due_at, sent_at, test"
 
     public static func account(_ row: some StoreRow) -> Account {

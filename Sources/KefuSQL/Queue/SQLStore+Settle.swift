@@ -1,0 +1,137 @@
+import KefuCore
+import KefuStore
+
+/// The per-backend pieces of the send queue's settling, each with its reason where implemented.
+public protocol SQLQueueSettling: SQLStore {
+    /// Locks a follower's row before its grants change, in the order recording locks it
+    /// (PostgreSQL); nothing where one writer runs at a time (SQLite).
+    func lockFollower(_ db: Session, appid: String, openid: String) async throws
+    /// Sets each follower's window to the latest close among its grants still open and usable.
+    func recomputeWindows(_ db: Session, appid: String, openids: [String], now: Int64) async throws
+}
+
+/// Settling claimed deliveries: results recorded, units and budget given back for sends that did
+/// not go out, WeChat's verdicts about followers applied to the ledger, expired leases recovered.
+/// (Claiming stays per backend: `claimDeliveries`.)
+extension SQLQueueSettling {
+    public func recordResults(_ results: [DeliveryResult], owner: String) async throws {
+        guard !results.isEmpty else { return }
+        try await inTransaction { db in
+            var requeued = false
+            // Sends that went out, in one statement. The truth wins even if the lease was lost
+            // meanwhile: it was sent.
+            let sent = results.filter { if case .sent = $0.outcome { true } else { false } }
+            if !sent.isEmpty {
+                try await db.run(
+                    """
+                    UPDATE deliveries SET state = 'sent', sent_at = v.at, errcode = 0, reason = NULL, attempts = attempts + 1,
+                        lease_owner = NULL, lease_expires_at = NULL
+                    FROM \(table: [("id", .ints(sent.map(\.delivery.id))), ("at", .ints(sent.map(\.at)))]) AS v
+                    WHERE deliveries.id = v.id AND deliveries.state IN ('sending', 'pending', 'skipped')
+                    """)
+            }
+            // In follower order, the order in which recording locks followers.
+            for result in results.sorted(by: { ($0.delivery.appid, $0.delivery.openid) < ($1.delivery.appid, $1.delivery.openid) }) {
+                let delivery = result.delivery
+                let changed: Int
+                switch result.outcome {
+                case .sent:
+                    continue
+                case .skipped(let reason, let errcode), .failed(let reason, let errcode):
+                    let state = if case .failed = result.outcome { "failed" } else { "skipped" }
+                    changed = try await db.run(
+                        """
+                        UPDATE deliveries SET state = \(state), reason = \(reason), errcode = \(errcode), attempts = attempts + 1,
+                            lease_owner = NULL, lease_expires_at = NULL
+                        WHERE id = \(delivery.id) AND state = 'sending' AND lease_owner = \(owner)
+                        """)
+                case .retry(let dueAt, let errcode, let counts):
+                    changed = try await db.run(
+                        """
+                        UPDATE deliveries SET state = 'pending', due_at = \(dueAt), errcode = \(errcode), attempts = attempts + \(counts ? 1 : 0),
+                            lease_owner = NULL, lease_expires_at = NULL
+                        WHERE id = \(delivery.id) AND state = 'sending' AND lease_owner = \(owner)
+                        """)
+                    requeued = true
+                }
+                guard changed == 1 else { continue }
+                // A call that may have reached WeChat keeps its unit and budget spent.
+                if case .skipped(let reason, _) = result.outcome, DeliveryReason.isOutcomeUnknown(reason) {} else {
+                    try await refund(db, delivery, now: result.at)
+                }
+                if let effect = result.ledgerEffect {
+                    try await apply(effect, db, appid: delivery.appid, openid: delivery.openid)
+                }
+            }
+            if requeued { try await db.notify(.deliveries) }
+        }
+    }
+
+    /// Gives back a reserved unit (the send did not go out) and the day's budget slot.
+    public func refund(_ db: Session, _ delivery: ClaimedDelivery, now: Int64) async throws {
+        if let kind = delivery.grantKind {
+            try await lockFollower(db, appid: delivery.appid, openid: delivery.openid)
+            try await db.run(
+                """
+                UPDATE grants SET remaining = remaining + 1
+                WHERE appid = \(delivery.appid) AND openid = \(delivery.openid) AND kind = \(kind)
+                  AND remaining IS NOT NULL AND closes_at > \(now)
+                """)
+            try await recomputeWindows(db, appid: delivery.appid, openids: [delivery.openid], now: now)
+        }
+        try await db.run(
+            """
+            UPDATE send_days SET used = CASE WHEN used > 0 THEN used - 1 ELSE 0 END
+            WHERE appid = \(delivery.appid) AND day = \(QuotaDay.of(now))
+            """)
+    }
+
+    /// What WeChat's refusal says about the follower, applied to the ledger.
+    func apply(_ effect: DeliveryResult.LedgerEffect, _ db: Session, appid: String, openid: String) async throws {
+        try await lockFollower(db, appid: appid, openid: openid)
+        let follower: SQL = "appid = \(appid) AND openid = \(openid)"
+        switch effect {
+        case .closeWindow:
+            try await db.run("DELETE FROM grants WHERE \(follower)")
+        case .zeroRemaining:
+            try await db.run("UPDATE grants SET remaining = 0 WHERE \(follower)")
+        case .unsubscribe:
+            try await db.run("DELETE FROM grants WHERE \(follower)")
+            try await db.run("UPDATE followers SET subscribed = 0 WHERE \(follower)")
+        }
+        try await db.run("UPDATE followers SET window_closes_at = NULL WHERE \(follower)")
+    }
+
+    public func recoverExpiredLeases(now: Int64, policy: UnknownOutcomePolicy) async throws -> Int {
+        try await inTransaction { db in
+            let expired = try await db.fetchAll(
+                """
+                SELECT id, appid, openid, attempts, grant_kind FROM deliveries
+                WHERE state = 'sending' AND lease_expires_at < \(now) LIMIT 1000\(SQL.skipLocked)
+                """)
+            for row in expired {
+                switch policy {
+                case .skip:
+                    // The call may have reached WeChat: at-most-once keeps the unit and the budget spent.
+                    try await db.run(
+                        """
+                        UPDATE deliveries SET state = 'skipped', reason = \(DeliveryReason.outcomeUnknown),
+                            lease_owner = NULL, lease_expires_at = NULL
+                        WHERE id = \(row.int64("id"))
+                        """)
+                case .retry:
+                    try await db.run(
+                        """
+                        UPDATE deliveries SET state = 'pending', attempts = attempts + 1, lease_owner = NULL, lease_expires_at = NULL
+                        WHERE id = \(row.int64("id"))
+                        """)
+                    let delivery = ClaimedDelivery(id: row.int64("id"), appid: row.string("appid"), openid: row.string("openid"),
+                                                   message: "", attempts: row.int("attempts"), grantKind: row.optionalString("grant_kind"))
+                    try await refund(db, delivery, now: now)
+                }
+            }
+            if policy == .retry && !expired.isEmpty { try await db.notify(.deliveries) }
+            return expired.count
+        }
+    }
+}
