@@ -8,12 +8,14 @@ import ServiceLifecycle
 
 /// Builds the `kefu serve` application: callback endpoint, admin API, operations endpoints, the
 /// group committer and (unless `workers == 0`) the in-process workers. The executable and the
-/// tests both call this.
+/// tests both call this. With `storeReady` (the `StoreService`'s), nothing touches the store, and
+/// the server accepts no request, before it opens.
 public func buildApplication(
     configuration: KefuConfiguration,
     store: any KefuStore,
     clock: any WallClock = SystemWallClock(),
     metrics: KefuMetrics = KefuMetrics(),
+    storeReady: Latch? = nil,
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
@@ -38,9 +40,12 @@ public func buildApplication(
                     bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
 
     var services: [any Service] = [GroupCommitterService(committer: committer), AccountCacheRefresher(cache: accounts, logger: logger)]
+    if let storeReady {
+        services = services.map { AfterStoreReady($0, ready: storeReady) }
+    }
     if configuration.workers > 0 {
         services += buildWorkerServices(configuration: configuration, store: store, clock: clock,
-                                        senders: configuration.workers, metrics: metrics, logger: logger)
+                                        senders: configuration.workers, metrics: metrics, storeReady: storeReady, logger: logger)
     }
     var app = Application(
         router: router,
@@ -55,6 +60,7 @@ public func buildApplication(
         logger: logger)
     // Every account in memory before the first push, so pushes are verified without a store read.
     app.beforeServerStarts {
+        try await storeReady?.waitOrThrow()
         do {
             try await accounts.reloadAll()
         } catch where !Task.isCancelled {

@@ -8,13 +8,15 @@ import ServiceLifecycle
 
 /// The services of one worker set — scheduler, trigger evaluator, `senders` senders and the trimmer — and the HTTP
 /// client they share (first in the list, so it stops last). `kefu serve` runs them in-process;
-/// each `kefu worker` process runs one set.
+/// each `kefu worker` process runs one set. With `storeReady`, the workers start once it opens
+/// (the store migrated); the HTTP client's service runs from the start, so it is always shut down.
 public func buildWorkerServices(
     configuration: KefuConfiguration,
     store: any KefuStore,
     clock: any WallClock = SystemWallClock(),
     senders: Int,
     metrics: KefuMetrics? = nil,
+    storeReady: Latch? = nil,
     logger: Logger
 ) -> [any Service] {
     let client = WeChatAPI.makeHTTPClient(connections: configuration.sendConcurrency * max(senders, 1))
@@ -36,7 +38,8 @@ public func buildWorkerServices(
     }
     services.append(Trimmer(store: store, clock: clock, configuration: configuration.trimmer, logger: logger,
                             ledgerSize: { metrics?.ledgerSize($0) }))
-    return services
+    guard let storeReady else { return services }
+    return [services[0]] + services.dropFirst().map { AfterStoreReady($0, ready: storeReady) }
 }
 
 /// A worker process's own operations endpoint: `GET /metrics` (deliveries, lateness) and

@@ -8,8 +8,10 @@ import Synchronization
 
 /// The shared store: one PostgreSQL database used by every kefu process on every host.
 ///
-/// Each process holds one pooled `PostgresClient` (its `run()` loop lives as long as the store)
-/// and one listening connection that turns `NOTIFY kefu_work` into wake-ups for the workers.
+/// Each process holds one pooled `PostgresClient` and one listening connection that turns
+/// `NOTIFY kefu_work` into wake-ups for the workers; both run in `run()`, which the composition
+/// root runs as the first service of its group (stopped last), and one-off commands and tests
+/// beside their work (`withRunningStore`).
 /// Transactions run at READ COMMITTED; contention is settled by row locks (`FOR UPDATE`,
 /// `SKIP LOCKED`) and, for the few things that must be serial cluster-wide (migrations, trigger
 /// evaluation), by advisory locks. A transaction that loses a deadlock or a serialization check
@@ -26,7 +28,14 @@ public final class PostgresStore: KefuStore {
     /// a few seconds; schema migrations and `ANALYZE` ask for `longOperationTimeout`.
     static let operationTimeout: Duration = .seconds(20)
     static let longOperationTimeout: Duration = .seconds(3_600)
-    private let background: Task<Void, Never>
+    let deadline: OperationDeadline
+    let listenerConfiguration: PostgresConnection.Configuration
+    /// `close()` asks `run()` to stop, and waits (bounded) for it to have stopped.
+    let stopRequested = Latch()
+    let runEnded = Latch()
+    let runStarted = Atomic<Bool>(false)
+    /// Open once the pool runs: operations wait for it, so that none leases a connection first.
+    let poolRunning = Latch()
     /// Why the last connection attempt failed (the listener's), for errors that would otherwise
     /// only say that no connection came: "database … does not exist", "password authentication
     /// failed", "connection refused".
@@ -34,19 +43,20 @@ public final class PostgresStore: KefuStore {
 
     public static let notifyChannel = "kefu_work"
 
-    private init(client: PostgresClient, signals: WorkSignals, background: Task<Void, Never>, acquireTimeout: Duration,
-                 connectionHealth: ConnectionHealth, logger: Logger) {
+    private init(client: PostgresClient, listenerConfiguration: PostgresConnection.Configuration, acquireTimeout: Duration,
+                 logger: Logger) {
         self.client = client
-        self.connectionHealth = connectionHealth
-        self.signals = signals
-        self.background = background
+        self.listenerConfiguration = listenerConfiguration
+        self.connectionHealth = ConnectionHealth()
+        self.signals = WorkSignals()
         self.acquireTimeout = acquireTimeout
+        self.deadline = OperationDeadline(acquireTimeout: acquireTimeout, operationTimeout: Self.operationTimeout)
         self.logger = logger
     }
 
     /// Opens a store for a `postgres://user:password@host:port/database` URL. Connections are made
-    /// lazily: opening succeeds while the database is down, and operations fail (`.unavailable`)
-    /// until it is back.
+    /// lazily, once `run()` runs: opening succeeds while the database is down, and operations fail
+    /// (`.unavailable`) until it is back.
     public static func open(url: String, logger: Logger, acquireTimeout: Duration = .seconds(3)) throws -> PostgresStore {
         let settings = try PostgresURL(url)
         var configuration = PostgresClient.Configuration(
@@ -59,18 +69,26 @@ public final class PostgresStore: KefuStore {
         let connection = PostgresConnection.Configuration(
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,
             database: settings.database, tls: try settings.connectionTLS())
-        let signals = WorkSignals()
-        let health = ConnectionHealth()
-        // Started immediately, so the client is running before the first query leases a connection.
-        let background = Task.immediate {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await Self.listen(connection, signals: signals, health: health, logger: logger) }
+        return PostgresStore(client: client, listenerConfiguration: connection, acquireTimeout: acquireTimeout, logger: logger)
+    }
+
+    /// The connection pool and the notification listener, until cancelled or `close()`.
+    public func run() async throws {
+        guard !runStarted.exchange(true, ordering: .relaxed) else { return }
+        defer { runEnded.open() }
+        let (client, configuration, signals, health, logger) = (client, listenerConfiguration, signals, connectionHealth, logger)
+        let stopRequested = stopRequested, poolRunning = poolRunning
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                poolRunning.open()
                 await client.run()
-                group.cancelAll()
             }
+            group.addTask { await Self.listen(configuration, signals: signals, health: health, logger: logger) }
+            group.addTask { await stopRequested.wait() }
+            // Whichever ends first (a stop asked for, or cancellation) stops the others.
+            await group.next()
+            group.cancelAll()
         }
-        return PostgresStore(client: client, signals: signals, background: background, acquireTimeout: acquireTimeout,
-                             connectionHealth: health, logger: logger)
     }
 
     public func migrate() async throws {
@@ -92,17 +110,18 @@ public final class PostgresStore: KefuStore {
         _ = try await read { db in try await db.query("SELECT 1 AS one") }
     }
 
+    /// Stops `run()` and waits for it, at most 5 s: a listening connection the server dropped
+    /// without a word must not hold up exit.
     public func close() async throws {
-        background.cancel()
-        // Bounded: a listening connection the server dropped without a word must not hold up
-        // exit. (Not a task group: a group waits for all its children when it ends, and waiting
-        // for a task's value cannot be cancelled — the timeout would bound nothing.)
-        let background = background
-        let (ended, ending) = AsyncStream<Void>.makeStream()
-        Task { await background.value; ending.finish() }
-        let timeout = Task { try? await Task.sleep(for: .seconds(5)); ending.finish() }
-        for await _ in ended {}
-        timeout.cancel()
+        stopRequested.open()
+        guard runStarted.load(ordering: .relaxed) else { return }
+        let runEnded = runEnded
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await runEnded.wait() }
+            group.addTask { try? await Task.sleep(for: .seconds(5)) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     public var wakesAcrossProcesses: Bool { true }
@@ -164,59 +183,31 @@ public final class PostgresStore: KefuStore {
         return state == "40001" || state == "40P01"
     }
 
-    /// Leases a pooled connection, or fails after `acquireTimeout` when none can be had (the
-    /// pool would otherwise keep retrying an unreachable server for a minute). An operation still
-    /// running after `operationTimeout` (a connection that died without the socket noticing) has
-    /// its connection closed and its caller failed, so no caller waits forever.
-    ///
-    /// The caller waits on a continuation, not on a task group: a group waits for all its
-    /// children when it ends, so a lease or a query that never comes back would hold the caller
-    /// however the timers fire. After PostgreSQL restarted mid-broadcast, workers' operations (a
-    /// claim among them) waited for good on queries their connections never answered — closing
-    /// the connection did not fail them — and the broadcast stalled. A lease that arrives after the
-    /// caller gave up does not run `body`: the caller may already be retrying it. (The operation
-    /// is not cancelled with its caller; the timers bound it.)
+    /// Leases a pooled connection and runs `body` on it, under the two deadlines of
+    /// `OperationDeadline`: no connection within `acquireTimeout` (the pool would otherwise keep
+    /// retrying an unreachable server for a minute) fails the caller, saying why the last
+    /// connection attempt failed; an operation still running after `timeout` (a connection that
+    /// died without the socket noticing) has its connection closed and its caller failed.
     private func withConnection<T: Sendable>(timeout operationTimeout: Duration,
                                              _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let lease = LeaseState()
+        var deadline = deadline
+        deadline.operationTimeout = operationTimeout
         let acquireTimeout = acquireTimeout, health = connectionHealth, client = client
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let outcome = OnceResumer(continuation)
-            let work = Task {
-                // The timer goes as soon as the operation ends, rather than sleeping out its span.
-                defer { lease.end() }
-                do {
-                    let value = try await client.withConnection { connection in
-                        guard lease.start(connection) else { throw CancellationError() }
-                        defer { lease.finish() }
-                        return try await body(connection)
-                    }
-                    outcome.resume(with: .success(value))
-                } catch {
-                    outcome.resume(with: .failure(error))
+        return try await deadline.run(
+            noResource: {
+                let cause = health.lastError.withLock { $0 }.map { ": \($0)" } ?? ""
+                return KefuError(.unavailable, "the database did not accept a connection within \(acquireTimeout)\(cause)")
+            },
+            timedOut: { KefuError(.unavailable, "the database did not answer within \(operationTimeout)") },
+            abort: closeNow,
+            operation: { [poolRunning] lease in
+                await poolRunning.wait()
+                return try await client.withConnection { connection in
+                    guard lease.started(connection) else { throw CancellationError() }
+                    defer { lease.finished() }
+                    return try await body(connection)
                 }
-            }
-            lease.attach(timer: Task {
-                do { try await Task.sleep(for: acquireTimeout) } catch { return }
-                let connection: PostgresConnection
-                switch lease.atAcquireTimeout() {
-                case .running(let leased): connection = leased
-                case .finished: return
-                case .gaveUp:
-                    // The caller hears why first; the cancelled lease's own error comes second and is dropped.
-                    let cause = health.lastError.withLock { $0 }.map { ": \($0)" } ?? ""
-                    outcome.resume(with: .failure(KefuError(.unavailable, "the database did not accept a connection within \(acquireTimeout)\(cause)")))
-                    work.cancel()
-                    return
-                }
-                do { try await Task.sleep(for: operationTimeout - acquireTimeout) } catch { return }
-                guard lease.isRunning else { return }
-                closeNow(connection)
-                // Closing fails the operation — unless its query was lost with a connection the
-                // server had already dropped (seen after a restart). The caller goes on.
-                outcome.resume(with: .failure(KefuError(.unavailable, "the database did not answer within \(operationTimeout)")))
             })
-        }
     }
 
     /// Keeps one connection listening on `kefu_work`, reconnecting after failures; after each
@@ -261,69 +252,6 @@ private func closeNow(_ connection: PostgresConnection) { _ = connection.close()
 
 final class ConnectionHealth: Sendable {
     let lastError = Mutex<String?>(nil)
-}
-
-/// A lease in `withConnection`: waiting for a connection, running on one, finished (the
-/// connection back in the pool: never to be closed from here), or given up by the caller.
-private final class LeaseState: Sendable {
-    private enum Phase { case waiting, running(PostgresConnection), finished, abandoned }
-    private let phase = Mutex(Phase.waiting)
-    private let timer = Mutex<(task: Task<Void, Never>?, ended: Bool)>((nil, false))
-
-    /// The operation's timer, cancelled at once if the operation has already ended.
-    func attach(timer task: Task<Void, Never>) {
-        if timer.withLock({ state in state.task = task; return state.ended }) { task.cancel() }
-    }
-
-    /// The operation ended (whatever its outcome): its timer is no longer needed.
-    func end() {
-        timer.withLock { state in state.ended = true; return state.task }?.cancel()
-    }
-
-    /// The lease came: true if the caller still waits for it.
-    func start(_ connection: PostgresConnection) -> Bool {
-        phase.withLock { phase in
-            guard case .waiting = phase else { return false }
-            phase = .running(connection)
-            return true
-        }
-    }
-
-    /// The body is done with the connection.
-    func finish() {
-        phase.withLock { $0 = .finished }
-    }
-
-    var isRunning: Bool {
-        phase.withLock { phase in
-            if case .running = phase { return true }
-            return false
-        }
-    }
-
-    /// At the acquire timeout: the connection the operation runs on; or none, the operation
-    /// already finished; or the caller gives up (no connection came).
-    enum AtAcquireTimeout { case running(PostgresConnection), finished, gaveUp }
-    func atAcquireTimeout() -> AtAcquireTimeout {
-        phase.withLock { phase in
-            switch phase {
-            case .running(let connection): return .running(connection)
-            case .finished: return .finished
-            case .waiting, .abandoned:
-                phase = .abandoned
-                return .gaveUp
-            }
-        }
-    }
-}
-
-/// Resumes a continuation once; later results are dropped.
-private final class OnceResumer<T: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
-    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = Mutex(continuation) }
-    func resume(with result: Result<T, any Error>) {
-        continuation.withLock { $0.take() }?.resume(with: result)
-    }
 }
 
 /// A PSQLError prints its query and binds; logs and API answers get the server's message only.

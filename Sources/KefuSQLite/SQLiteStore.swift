@@ -15,6 +15,8 @@ public final class SQLiteStore: KefuStore {
     let gate = SerialGate()
     let logger: Logger
     public let path: String
+    /// Opened by `close()`, which ends `run()`.
+    let closed = Latch()
 
     /// How long a statement waits for another process's write lock before failing.
     public static let busyTimeoutMillis = 10_000
@@ -61,7 +63,14 @@ public final class SQLiteStore: KefuStore {
         _ = try await read { db in try await db.query("SELECT 1", []) }
     }
 
+    /// Nothing runs in the background (two connections, no pool): waits for `close()` or
+    /// cancellation.
+    public func run() async throws {
+        await closed.wait()
+    }
+
     public func close() async throws {
+        closed.open()
         try await writer.close()
         try await reader.close()
     }

@@ -9,3 +9,23 @@ import KefuCore
 /// callers inject the clock.
 public protocol KefuStore: StoreLifecycle, AccountStore, LedgerWriter, AudienceReader, LedgerTrimming, BroadcastStore,
     SchedulingStore, SendQueue, RuleStore, TriggerStore, TokenStore, AccountPauses {}
+
+/// Runs `body` while `store.run()` runs beside it, then closes the store however `body` ends.
+/// For one-off commands and tests; servers run the store as a service instead.
+public func withRunningStore<T>(
+    _ store: any KefuStore, migrate: Bool = true, _ body: (any KefuStore) async throws -> T
+) async throws -> T {
+    do {
+        let result = try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask { try await store.run() }
+            defer { group.cancelAll() }
+            if migrate { try await store.migrate() }
+            return try await body(store)
+        }
+        try await store.close()
+        return result
+    } catch {
+        try? await store.close()
+        throw error
+    }
+}

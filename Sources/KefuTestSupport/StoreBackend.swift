@@ -27,21 +27,13 @@ public enum StoreBackend: String, Sendable, CaseIterable, CustomStringConvertibl
     /// ask for it.
     public static let testAcquireTimeout: Duration = .seconds(15)
 
-    /// Opens a fresh, migrated store, runs `body`, closes it and removes its files.
+    /// Opens a fresh, migrated store, runs `body` while the store runs, closes it and removes its files.
     public func withStore<T>(acquireTimeout: Duration = StoreBackend.testAcquireTimeout,
                              _ body: (any KefuStore, TemporaryDirectory) async throws -> T) async throws -> T {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let store = try await StoreFactory.open(try await freshURL(in: directory), logger: Logger.test(), acquireTimeout: acquireTimeout)
-        try await store.migrate()
-        do {
-            let result = try await body(store, directory)
-            try await store.close()
-            return result
-        } catch {
-            try? await store.close()
-            throw error
-        }
+        return try await withRunningStore(store) { store in try await body(store, directory) }
     }
 }
 

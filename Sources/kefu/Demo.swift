@@ -55,8 +55,9 @@ struct Demo: AsyncParsableCommand {
             // Both ports checked before anything starts, so a busy one is one line, not a half-started demo.
             try Self.ensureFree(port: port, option: "--port")
             try Self.ensureFree(port: simulatorPort, option: "--simulator-port")
-            try await withStore(databaseURL, logger: logger) { store in
+            try await withOpenStore(databaseURL, logger: logger) { store in
                 let ports = Ports()
+                let storeService = StoreService(store: store)
                 // kefu's workers need the simulator's address up front: resolve a free port now.
                 let simulatorPort = self.simulatorPort == 0 ? try Self.freePort() : self.simulatorPort
                 let wechat = SimulatedWeChat(configuration: .init(policy: policy))
@@ -66,10 +67,12 @@ struct Demo: AsyncParsableCommand {
                 configuration.port = port
                 configuration.windowPolicy = policy
                 configuration.wechatAPI = "http://127.0.0.1:\(simulatorPort)"
-                let app = try buildApplication(configuration: configuration, store: store, logger: logger) { ports.set(.kefu, $0) }
+                let app = try buildApplication(configuration: configuration, store: store, storeReady: storeService.ready,
+                                               logger: logger) { ports.set(.kefu, $0) }
                 let script = DemoScript(ports: ports, followers: followers, exitWhenDone: exitWhenDone, database: databaseURL)
                 let group = ServiceGroup(configuration: .init(
-                    services: [.init(service: Listener(inner: simulator, host: "127.0.0.1", port: simulatorPort, option: "--simulator-port")),
+                    services: [.init(service: storeService),
+                               .init(service: Listener(inner: simulator, host: "127.0.0.1", port: simulatorPort, option: "--simulator-port")),
                                .init(service: Listener(inner: app, host: "127.0.0.1", port: port, option: "--port")),
                                .init(service: script, successTerminationBehavior: .gracefullyShutdownGroup)],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -85,8 +88,22 @@ struct Demo: AsyncParsableCommand {
     static func ensureFree(port: Int, option: String) throws {
         guard port != 0 else { return }
         guard (1...65_535).contains(port) else { throw KefuError(.badConfiguration, "\(option): must be between 0 and 65535") }
+        if case .failure(let failure) = bindLoopback(port: port) {
+            throw KefuError(.badConfiguration, ListenFailure.describe(errno: failure.code, host: "127.0.0.1", port: port, option: option))
+        }
+    }
+
+    /// A port nothing listens on now (bind to 0, read it, let it go).
+    static func freePort() throws -> Int {
+        guard case .success(let port) = bindLoopback(port: 0) else { throw KefuError(.unavailable, "cannot find a free port") }
+        return port
+    }
+
+    /// Binds a TCP socket to 127.0.0.1:`port` as the servers do (SO_REUSEADDR), reads the port it
+    /// got, and closes it: the port, or the errno of the failure.
+    static func bindLoopback(port: Int) -> Result<Int, Int32Error> {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw KefuError(.unavailable, "cannot open a socket") }
+        guard fd >= 0 else { return .failure(Int32Error(errno)) }
         defer { close(fd) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -94,30 +111,19 @@ struct Demo: AsyncParsableCommand {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard bound else {
-            throw KefuError(.badConfiguration, Listener<DemoScript>.describe(IOError(errnoCode: errno, reason: "bind"),
-                                                                                 host: "127.0.0.1", port: port, option: option))
-        }
-    }
-
-    /// A port nothing listens on now (bind to 0, read it, close).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw KefuError(.unavailable, "cannot open a socket") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
-        guard bound else { throw KefuError(.unavailable, "cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else { return .failure(Int32Error(errno)) }
+        return .success(Int(UInt16(bigEndian: address.sin_port)))
     }
+}
+
+/// An errno, as a `Result`'s failure.
+struct Int32Error: Error {
+    let code: Int32
+    init(_ code: Int32) { self.code = code }
 }
 
 /// The ports the demo's servers listen on, once they do. Waiting is cancellable: when a server

@@ -7,12 +7,12 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Opens the store, applies migrations, runs `body`, and closes the store however `body` ends —
-/// a failed start (a busy port, say) must not leave an open SQLite connection to crash on.
-func withStore<T>(_ url: String, logger: Logger, _ body: (any KefuStore) async throws -> T) async throws -> T {
+/// Opens the store, runs `body`, and closes the store however `body` ends — a failed start (a
+/// busy port, say) must not leave an open SQLite connection to crash on. `body` runs the store:
+/// servers as the first service of their group (`StoreService`, which also migrates).
+func withOpenStore<T>(_ url: String, logger: Logger, _ body: (any KefuStore) async throws -> T) async throws -> T {
     let store = try await StoreFactory.open(url, logger: logger)
     do {
-        try await store.migrate()
         let result = try await body(store)
         try await store.close()
         return result
@@ -36,18 +36,21 @@ struct Listener<Inner: Service>: Service {
         do {
             try await inner.run()
         } catch let error as IOError {
-            throw KefuError(.badConfiguration, Self.describe(error, host: host, port: port, option: option))
+            throw KefuError(.badConfiguration, ListenFailure.describe(errno: error.errnoCode, host: host, port: port, option: option))
         } catch let error as SocketAddressError {
             throw KefuError(.badConfiguration, "cannot listen on \(host):\(port): \(host) is not an address of this machine (\(error))")
         }
     }
+}
 
-    static func describe(_ error: IOError, host: String, port: Int, option: String) -> String {
-        switch error.errnoCode {
+/// Why a server could not listen, in one line naming the address and the option that sets it.
+enum ListenFailure {
+    static func describe(errno code: Int32, host: String, port: Int, option: String) -> String {
+        switch code {
         case EADDRINUSE: "\(host):\(port) is already in use; pick another with \(option)"
         case EACCES: "cannot listen on \(host):\(port): permission denied (ports below 1024 need privileges); pick another with \(option)"
         case EADDRNOTAVAIL: "cannot listen on \(host):\(port): \(host) is not an address of this machine"
-        default: "cannot listen on \(host):\(port): \(String(cString: strerror(error.errnoCode)))"
+        default: "cannot listen on \(host):\(port): \(String(cString: strerror(code)))"
         }
     }
 }
@@ -61,5 +64,16 @@ struct ShutdownAnnouncer: Service {
         try? await gracefulShutdown()
         guard !Task.isCancelled else { return }
         say("\(what): shutting down — finishing in-flight work")
+    }
+}
+
+/// Says one line once the store is ready (migrated): that the command is running.
+struct SayWhenReady: Service {
+    let ready: Latch
+    let line: String
+
+    func run() async throws {
+        guard (try? await ready.waitOrThrow()) != nil else { return }
+        say(line)
     }
 }

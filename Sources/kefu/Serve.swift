@@ -3,6 +3,7 @@ import Foundation
 import Configuration
 import Hummingbird
 import KefuStore
+import KefuStoreFactory
 import KefuApp
 import Logging
 import ServiceLifecycle
@@ -49,14 +50,17 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure(error)
         }
         do {
-            try await withStore(configuration.database, logger: logger) { store in
+            try await withOpenStore(configuration.database, logger: logger) { store in
                 let host = configuration.host
                 let database = configuration.database.contains("@") ? "postgres (credentials hidden)" : configuration.database
-                let app = try buildApplication(configuration: configuration, store: store, logger: logger) { port in
+                // First in the group, so stopped last; migrations run before the server listens.
+                let storeService = StoreService(store: store)
+                let app = try buildApplication(configuration: configuration, store: store, storeReady: storeService.ready, logger: logger) { port in
                     say(Self.banner(host: host, port: port, database: database))
                 }
                 let group = ServiceGroup(configuration: .init(
-                    services: [.init(service: Listener(inner: app, host: host, port: configuration.port, option: "--port")),
+                    services: [.init(service: storeService),
+                               .init(service: Listener(inner: app, host: host, port: configuration.port, option: "--port")),
                                .init(service: ShutdownAnnouncer(what: "kefu serve"), successTerminationBehavior: .ignore)],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                 try await group.run()
@@ -91,7 +95,7 @@ struct Migrate: AsyncParsableCommand {
         do {
             let logger = try ConfigurationLoader.logger(reader)
             let database = reader.string(forKey: "kefu.database", default: "sqlite:kefu.db")
-            try await withStore(database, logger: logger) { _ in }
+            try await withRunningStore(try await StoreFactory.open(database, logger: logger)) { _ in }
             say("migrations applied")
         } catch {
             throw CommandFailure(error)

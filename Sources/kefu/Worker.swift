@@ -46,9 +46,12 @@ struct Worker: AsyncParsableCommand {
                 try await group.run()
                 return
             }
-            try await withStore(configuration.database, logger: logger) { store in
+            try await withOpenStore(configuration.database, logger: logger) { store in
                 let metrics = KefuMetrics()
-                var services = buildWorkerServices(configuration: configuration, store: store, senders: 1, metrics: metrics, logger: logger)
+                // First in the group, so stopped last; the workers start once it has migrated.
+                let storeService = StoreService(store: store)
+                var services: [any Service] = [storeService] + buildWorkerServices(
+                    configuration: configuration, store: store, senders: 1, metrics: metrics, storeReady: storeService.ready, logger: logger)
                 if let metricsPort {
                     services.append(Listener(
                         inner: buildWorkerOperationsApplication(host: configuration.host, port: metricsPort, store: store,
@@ -56,13 +59,14 @@ struct Worker: AsyncParsableCommand {
                         host: configuration.host, port: metricsPort, option: "--metrics-port"))
                 }
                 if child { services.append(ParentWatch()) }
-                say("kefu worker running (pid \(getpid()), store: \(configuration.database.contains("@") ? "postgres" : configuration.database))")
+                let running = "kefu worker running (pid \(getpid()), store: \(configuration.database.contains("@") ? "postgres" : configuration.database))"
                 // A supervised child whose parent died shuts down gracefully: in-flight sends finish
                 // and their results are recorded before it exits.
                 var configured = services.map { service in
                     ServiceGroupConfiguration.ServiceConfiguration(
                         service: service, failureTerminationBehavior: service is ParentWatch ? .gracefullyShutdownGroup : .cancelGroup)
                 }
+                configured.append(.init(service: SayWhenReady(ready: storeService.ready, line: running), successTerminationBehavior: .ignore))
                 if !child {
                     configured.append(.init(service: ShutdownAnnouncer(what: "kefu worker"), successTerminationBehavior: .ignore))
                 }

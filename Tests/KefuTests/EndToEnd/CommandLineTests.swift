@@ -58,6 +58,21 @@ struct CommandLineTests {
         _ = busy
     }
 
+    @Test("migrations are part of the start: a database that cannot be migrated stops serve and worker with the reason, before anything listens")
+    func migrationFailureStops() async throws {
+        let directory = try TemporaryDirectory(prefix: "kefu-cli")
+        defer { directory.remove() }
+        let url = try await PostgresCluster.shared().url(database: "kefu_cli_no_such_database")
+        for arguments in [["serve", "--port", "0"], ["worker", "--wechat-api", "http://127.0.0.1:9"]] {
+            let (status, output) = try await Self.run(arguments + ["--database", url], in: directory, timeout: .seconds(30))
+            #expect(status == 1, "kefu \(arguments[0]): exit \(status)\n\(output)")
+            #expect(output.contains("\"kefu_cli_no_such_database\" does not exist"), "\(output)")
+            #expect(!output.contains("is listening"), "\(output)")
+            #expect(!output.contains("worker running"), "\(output)")
+            #expect(!output.contains("Fatal error"), "\(output)")
+        }
+    }
+
     @Test("--version, and help that says each default once and lists only the options a command uses")
     func helpTexts() async throws {
         let directory = try TemporaryDirectory(prefix: "kefu-cli")

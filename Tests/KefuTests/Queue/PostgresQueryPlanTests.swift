@@ -29,7 +29,7 @@ struct PostgresQueryPlanTests {
         defer { directory.remove() }
         let url = try await StoreBackend.postgres.freshURL(in: directory)
         let cluster = try await PostgresCluster.shared()
-        let store = try await StoreFactory.open(url, logger: Logger.test(), acquireTimeout: StoreBackend.testAcquireTimeout)
+        let store = try await KefuAppStore.open(url)
         do {
             try await store.migrate()
             for table in ["followers", "grants"] {

@@ -19,7 +19,7 @@ struct PostgresSnapshotTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let url = try await StoreBackend.postgres.freshURL(in: directory)
-        let store = try await StoreFactory.open(url, logger: Logger.test(), acquireTimeout: StoreBackend.testAcquireTimeout)
+        let store = try await KefuAppStore.open(url)
         try await store.migrate()
         do {
             try await SendQueueTests.setUp(store, count: count)

@@ -11,7 +11,7 @@ struct PostgresConnectionTests {
     @Test("a database that does not exist is named in the error, not only 'no connection'")
     func missingDatabase() async throws {
         let url = try await PostgresCluster.shared().url(database: "kefu_no_such_database")
-        let store = try await StoreFactory.open(url, logger: Logger.test())
+        let store = try await KefuAppStore.open(url, acquireTimeout: .seconds(3))
         do {
             try await store.migrate()
             Issue.record("migrate succeeded on a database that does not exist")
