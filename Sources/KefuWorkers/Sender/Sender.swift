@@ -5,10 +5,9 @@ import ServiceLifecycle
 
 /// Drains the send queue as a pipeline: claims due deliveries (earliest window close first,
 /// within each account's rate and budget, leased) while earlier ones are still being sent, keeps
-/// `concurrency` calls to WeChat in flight, applies WeChat's answer (SendPolicy), and records
-/// results in batches — each batch in one transaction, while the next sends go out. At most one
-/// claim and one recording are in flight at a time, so a slow store batches more rather than
-/// queueing more.
+/// `concurrency` calls to WeChat in flight, applies WeChat's answer (`SendPolicy`), and records
+/// results in batches — each batch in one transaction, while the next sends go out. The
+/// pipeline's rules are `SendPipeline`'s; this runs its actions (claim, send, record).
 public struct Sender: Service {
     public struct Configuration: Sendable {
         /// Calls to WeChat in flight at once, per sender.
@@ -65,101 +64,49 @@ public struct Sender: Service {
     enum Event: Sendable {
         case claimed([ClaimedDelivery], [String: Account], at: Int64)
         case sent(DeliveryResult, AccountPause?)
-        /// `unrecorded` is handed back to be retried with the next batch, with its pauses.
-        case recorded(unrecorded: [DeliveryResult], pauses: [String: AccountPause], ok: Bool)
+        case recorded(ok: Bool, retry: Bool)
     }
 
+    /// Runs the actions `SendPipeline` asks for as child tasks and feeds their outcomes back,
+    /// until a shutdown has drained it. The accounts and message templates the calls need are
+    /// caches kept here.
     public func run() async throws {
+        var pipeline = SendPipeline(configuration: .init(
+            concurrency: configuration.concurrency, lowWater: configuration.lowWater, leaseMillis: configuration.leaseMillis))
         await withTaskGroup(of: Event.self) { group in
-            var waiting: [(delivery: ClaimedDelivery, claimedAt: Int64)] = []  // claimed, not yet sent, in claim order
             var accounts: [String: Account] = [:]
-            var inFlight = 0
-            var inFlightByAccount: [String: Int] = [:]
-            var claiming = false, recording = false, idle = false
-            var results: [DeliveryResult] = []
-            var pauses: [String: AccountPause] = [:]
-            var pausedHere: Set<String> = []  // paused by this sender; recorded with the next batch
             var templates: [String: SendBodyTemplate?] = [:]  // by stored message; a broadcast has one
-
-            /// Gives claimed-but-unsent deliveries back to the queue: not attempted, unit and budget refunded.
-            func release(_ deliveries: [ClaimedDelivery]) {
-                let now = clock.nowMillis()
-                results += deliveries.map { DeliveryResult(delivery: $0, outcome: .retry(dueAt: now, errcode: nil, countsAsAttempt: false), at: now) }
-            }
-
             while true {
                 let stopping = Task.isShuttingDownGracefully || Task.isCancelled
-                if stopping, !waiting.isEmpty {
-                    release(waiting.map(\.delivery))
-                    waiting.removeAll()
-                }
-                if !stopping, !claiming, waiting.count < configuration.lowWater {
-                    claiming = true
-                    let afterIdle = idle
-                    group.addTask { await claim(afterIdle: afterIdle) }
-                }
-                while inFlight < configuration.concurrency, !waiting.isEmpty {
-                    let (delivery, claimedAt) = waiting.removeFirst()
-                    // A claim that has waited half its lease (WeChat answering slowly) goes back
-                    // unsent: sent after the lease expired, it could be sent twice.
-                    guard clock.nowMillis() - claimedAt < configuration.leaseMillis / 2 else {
-                        release([delivery])
-                        continue
+                for action in pipeline.next(now: clock.nowMillis(), stopping: stopping) {
+                    switch action {
+                    case .claim(let afterIdle):
+                        group.addTask { await claim(afterIdle: afterIdle) }
+                    case .send(let delivery):
+                        let account = accounts[delivery.appid]
+                        if templates[delivery.message] == nil {
+                            if templates.count >= 256 { templates.removeAll() }
+                            templates[delivery.message] = .some(SendBodyTemplate(json: delivery.message))
+                        }
+                        let template = templates[delivery.message] ?? nil
+                        group.addTask {
+                            let (result, pause) = await send(delivery, account: account, template: template)
+                            return .sent(result, pause)
+                        }
+                    case .record(let results, let pauses, let retry):
+                        group.addTask { await record(results, pauses: pauses, retry: retry) }
                     }
-                    let account = accounts[delivery.appid]
-                    if templates[delivery.message] == nil {
-                        if templates.count >= 256 { templates.removeAll() }
-                        templates[delivery.message] = .some(SendBodyTemplate(json: delivery.message))
-                    }
-                    let template = templates[delivery.message] ?? nil
-                    inFlight += 1
-                    inFlightByAccount[delivery.appid, default: 0] += 1
-                    group.addTask {
-                        let (result, pause) = await send(delivery, account: account, template: template)
-                        return .sent(result, pause)
-                    }
-                }
-                if !recording, !results.isEmpty {
-                    recording = true
-                    // An account's pause is recorded with the results of every call to it that
-                    // was in flight when it was decided: whoever sees the pause sees those sends.
-                    let batch = results, batchPauses = pauses.filter { inFlightByAccount[$0.key, default: 0] == 0 }
-                    results = []
-                    for appid in batchPauses.keys { pauses.removeValue(forKey: appid) }
-                    group.addTask { await record(batch, pauses: batchPauses, retry: !stopping) }
                 }
                 // Nothing running means shutdown has drained everything: no claim starts then.
                 guard let event = await group.next() else { break }
                 switch event {
-                case .claimed(let claimed, let claimedAccounts, let claimedAt):
-                    claiming = false
-                    idle = claimed.isEmpty
+                case .claimed(let claimed, let claimedAccounts, let at):
                     accounts.merge(claimedAccounts) { _, new in new }
-                    // Deliveries of an account this sender just paused go straight back.
-                    let (held, ready) = claimed.partitioned { pausedHere.contains($0.appid) }
-                    release(held)
-                    waiting += ready.map { ($0, claimedAt) }
+                    pipeline.claimed(claimed, at: at)
                 case .sent(let result, let pause):
-                    inFlight -= 1
-                    inFlightByAccount[result.delivery.appid, default: 1] -= 1
-                    if inFlightByAccount[result.delivery.appid] == 0 { inFlightByAccount.removeValue(forKey: result.delivery.appid) }
-                    results.append(result)
-                    if let pause {
-                        pauses[result.delivery.appid] = pause
-                        pausedHere.insert(result.delivery.appid)
-                        let (held, kept) = waiting.partitioned { $0.delivery.appid == result.delivery.appid }
-                        release(held.map(\.delivery))
-                        waiting = kept
-                    }
-                case .recorded(let unrecorded, let batchPauses, let ok):
-                    recording = false
-                    if ok {
-                        // The store now keeps those accounts out of claims.
-                        pausedHere.subtract(batchPauses.keys)
-                    } else {
-                        results = unrecorded + results
-                        pauses.merge(batchPauses) { newer, _ in newer }
-                    }
+                    pipeline.sent(result, pause: pause)
+                case .recorded(let ok, let retry):
+                    pipeline.recorded(ok: ok, retry: retry)
                 }
             }
         }
@@ -203,9 +150,8 @@ public struct Sender: Service {
         } catch {
             logger.warning("recording send results failed", metadata: ["error": "\(String(reflecting: error))",
                                                                        "kefu.deliveries": "\(results.count)"])
-            guard retry else { return .recorded(unrecorded: [], pauses: [:], ok: false) }
-            try? await Task.sleep(for: .milliseconds(500))
-            return .recorded(unrecorded: results, pauses: pauses, ok: false)
+            if retry { try? await Task.sleep(for: .milliseconds(500)) }
+            return .recorded(ok: false, retry: retry)
         }
         for (appid, pause) in pauses {
             do {
@@ -216,7 +162,7 @@ public struct Sender: Service {
             }
         }
         for result in results { onResult(result) }
-        return .recorded(unrecorded: [], pauses: pauses, ok: true)
+        return .recorded(ok: true, retry: retry)
     }
 
     /// Sends one delivery and decides what became of it.
