@@ -62,25 +62,24 @@ public final class TokenProvider: Sendable {
                     return stored.token
                 }
                 fetches.withLock { $0 += 1 }
-                let answer: Result<(String, Int64), WeChatError>
                 do {
-                    answer = try await api.stableToken(appid: account.appid, secret: account.appSecret, forceRefresh: stale != nil)
+                    switch try await api.stableToken(appid: account.appid, secret: account.appSecret, forceRefresh: stale != nil) {
+                    case .success(let (token, expiresIn)):
+                        // Storing the token gives the refresh right back.
+                        let stored = StoredAccessToken(token: token, expiresAt: clock.nowMillis() + expiresIn * 1000)
+                        try await store.storeAccessToken(appid: account.appid, token: stored)
+                        cache.withLock { $0[account.appid] = stored }
+                        logger.info("access token fetched", metadata: ["kefu.appid": "\(account.appid)", "kefu.token.forced": "\(stale != nil)"])
+                        return token
+                    case .failure(let error):
+                        throw Failure(errcode: error.errcode, description: "stable_token failed for \(account.appid): errcode \(error.errcode)")
+                    }
                 } catch {
-                    // WeChat could not be asked: give the right back so the next caller tries at
-                    // once, rather than every caller waiting out the lock.
+                    // No token stored (WeChat could not be asked, refused, or the store failed):
+                    // the right goes back at once, so the next caller tries now rather than every
+                    // caller waiting out the lock.
                     try? await store.releaseTokenRefresh(appid: account.appid, owner: owner)
                     throw error
-                }
-                if case .failure = answer { try? await store.releaseTokenRefresh(appid: account.appid, owner: owner) }
-                switch answer {
-                case .success(let (token, expiresIn)):
-                    let stored = StoredAccessToken(token: token, expiresAt: clock.nowMillis() + expiresIn * 1000)
-                    try await store.storeAccessToken(appid: account.appid, token: stored)
-                    cache.withLock { $0[account.appid] = stored }
-                    logger.info("access token fetched", metadata: ["kefu.appid": "\(account.appid)", "kefu.token.forced": "\(stale != nil)"])
-                    return token
-                case .failure(let error):
-                    throw Failure(errcode: error.errcode, description: "stable_token failed for \(account.appid): errcode \(error.errcode)")
                 }
             }
             guard ContinuousClock.now < deadline else {
