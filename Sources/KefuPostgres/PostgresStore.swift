@@ -28,7 +28,6 @@ public final class PostgresStore: KefuStore {
     /// a few seconds; schema migrations and `ANALYZE` ask for `longOperationTimeout`.
     static let operationTimeout: Duration = .seconds(20)
     static let longOperationTimeout: Duration = .seconds(3_600)
-    let deadline: OperationDeadline
     let listenerConfiguration: PostgresConnection.Configuration
     /// `close()` asks `run()` to stop, and waits (bounded) for it to have stopped.
     let stopRequested = Latch()
@@ -50,7 +49,6 @@ public final class PostgresStore: KefuStore {
         self.connectionHealth = ConnectionHealth()
         self.signals = WorkSignals()
         self.acquireTimeout = acquireTimeout
-        self.deadline = OperationDeadline(acquireTimeout: acquireTimeout, operationTimeout: Self.operationTimeout)
         self.logger = logger
     }
 
@@ -190,9 +188,8 @@ public final class PostgresStore: KefuStore {
     /// died without the socket noticing) has its connection closed and its caller failed.
     private func withConnection<T: Sendable>(timeout operationTimeout: Duration,
                                              _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        var deadline = deadline
-        deadline.operationTimeout = operationTimeout
         let acquireTimeout = acquireTimeout, health = connectionHealth, client = client
+        let deadline = OperationDeadline(acquireTimeout: acquireTimeout, operationTimeout: operationTimeout)
         return try await deadline.run(
             noResource: {
                 let cause = health.lastError.withLock { $0 }.map { ": \($0)" } ?? ""

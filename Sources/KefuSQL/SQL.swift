@@ -25,8 +25,7 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
     enum Piece: Sendable {
         case text(String)
         case bind(SQLValue)
-        case anyOfInts([Int64])
-        case anyOfTexts([String])
+        case anyOf(SQLColumn)
         case table([(name: String, column: SQLColumn)])
         case skipLocked
     }
@@ -79,11 +78,8 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
                 for (index, (name, column)) in columns.enumerated() {
                     if index > 0 { text += ", " }
                     text += "unnest("
-                    switch column {
-                    case .ints(let values): placeholder(.ints(values)); text += "::bigint[]"
-                    case .texts(let values): placeholder(.texts(values)); text += "::text[]"
-                    }
-                    text += ") AS \(name)"
+                    placeholder(column.arrayBind)
+                    text += "::\(column.arrayType)) AS \(name)"
                 }
                 text += ")"
             case .sqlite:
@@ -108,18 +104,13 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
             case .text(let literal): text += literal
             case .bind(let value): placeholder(.value(value))
             case .skipLocked: if dialect == .postgres { text += " FOR UPDATE SKIP LOCKED" }
-            case .anyOfInts(let values):
+            case .anyOf(let column):
                 switch dialect {
-                case .postgres: text += "= ANY("; placeholder(.ints(values)); text += ")"
-                case .sqlite: list(values.map { .value(.int($0)) })
+                case .postgres: text += "= ANY("; placeholder(column.arrayBind); text += ")"
+                case .sqlite: list((0..<column.count).map { .value(column[$0]) })
                 }
             case .table(let columns):
                 table(columns)
-            case .anyOfTexts(let values):
-                switch dialect {
-                case .postgres: text += "= ANY("; placeholder(.texts(values)); text += ")"
-                case .sqlite: list(values.map { .value(.text($0)) })
-                }
             }
         }
         return (text, binds)
@@ -160,8 +151,8 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
         /// Another statement's pieces, binds and all.
         public mutating func appendInterpolation(_ sql: SQL) { pieces += sql.pieces }
         /// `= ANY($n)` on PostgreSQL, `IN (?, …)` on SQLite: follows the column it tests.
-        public mutating func appendInterpolation(anyOf values: [Int64]) { pieces.append(.anyOfInts(values)) }
-        public mutating func appendInterpolation(anyOf values: [String]) { pieces.append(.anyOfTexts(values)) }
+        public mutating func appendInterpolation(anyOf values: [Int64]) { pieces.append(.anyOf(.ints(values))) }
+        public mutating func appendInterpolation(anyOf values: [String]) { pieces.append(.anyOf(.texts(values))) }
         /// A derived table of equal-length columns, for `UPDATE … FROM \(table:) AS v WHERE … = v.name`:
         /// on PostgreSQL one array bind per column, unnested; on SQLite a `VALUES` list. Must not
         /// be empty; `name`s are kefu's own constants.
@@ -184,7 +175,8 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
     }
 }
 
-/// A column of a derived table (`\(table:)`).
+/// A list of values of one type: a column of a derived table (`\(table:)`), or the list an
+/// `\(anyOf:)` tests.
 public enum SQLColumn: Sendable {
     case ints([Int64])
     case texts([String])
@@ -193,6 +185,20 @@ public enum SQLColumn: Sendable {
         switch self {
         case .ints(let values): values.count
         case .texts(let values): values.count
+        }
+    }
+
+    /// The whole column as one PostgreSQL array bind, and that array's type.
+    var arrayBind: SQL.RenderedBind {
+        switch self {
+        case .ints(let values): .ints(values)
+        case .texts(let values): .texts(values)
+        }
+    }
+    var arrayType: String {
+        switch self {
+        case .ints: "bigint[]"
+        case .texts: "text[]"
         }
     }
 
@@ -207,5 +213,4 @@ public enum SQLColumn: Sendable {
 extension SQLValue {
     public static func int(_ value: Int) -> SQLValue { .int(Int64(value)) }
     public static func optional(_ text: String?) -> SQLValue { text.map { .text($0) } ?? .null }
-    public static func optional(_ value: Int64?) -> SQLValue { value.map { .int($0) } ?? .null }
 }

@@ -27,8 +27,6 @@ enum PGValue: Sendable {
         case .texts(let texts): self = .texts(texts)
         }
     }
-    static func optional(_ text: String?) -> PGValue { text.map { .text($0) } ?? .null }
-    static func optional(_ value: Int?) -> PGValue { value.map { .int(Int64($0)) } ?? .null }
 }
 
 /// One leased connection, inside or outside a transaction: SQL with `$n` placeholders and
@@ -81,24 +79,6 @@ public struct PGSession: SQLSession {
         }
         return try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).get()
     }
-}
-
-/// `($1, $2), ($3, $4)…` for `rows` rows of `columns` binds, numbered from `from`.
-func pgPlaceholders(rows: Int, columns: Int, from: Int = 1) -> String {
-    var out = ""
-    out.reserveCapacity(rows * (columns * 5 + 4))
-    var number = from
-    for row in 0..<rows {
-        if row > 0 { out += ", " }
-        out += "("
-        for column in 0..<columns {
-            if column > 0 { out += ", " }
-            out += "$\(number)"
-            number += 1
-        }
-        out += ")"
-    }
-    return out
 }
 
 /// A result row read by column name.

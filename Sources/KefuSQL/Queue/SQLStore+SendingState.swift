@@ -23,7 +23,7 @@ extension SQLStore {
     }
 
     public func storeAccessToken(appid: String, token: StoredAccessToken) async throws {
-        try await inTransaction { db in
+        _ = try await inTransaction { db in
             try await db.run(
                 """
                 INSERT INTO access_tokens (appid, token, expires_at) VALUES (\(appid), \(token.token), \(token.expiresAt))
@@ -34,7 +34,7 @@ extension SQLStore {
     }
 
     public func releaseTokenRefresh(appid: String, owner: String) async throws {
-        try await inTransaction { db in
+        _ = try await inTransaction { db in
             try await db.run(
                 "UPDATE access_tokens SET refresh_owner = NULL, refresh_until = NULL WHERE appid = \(appid) AND refresh_owner = \(owner)")
         }
@@ -42,7 +42,7 @@ extension SQLStore {
 
     /// A longer pause wins; its reason goes with it.
     public func pauseAccount(appid: String, pause: AccountPause) async throws {
-        try await inTransaction { db in
+        _ = try await inTransaction { db in
             try await db.run(
                 """
                 INSERT INTO account_pauses (appid, until, reason) VALUES (\(appid), \(pause.until), \(pause.reason))

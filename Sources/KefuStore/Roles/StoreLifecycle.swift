@@ -12,11 +12,3 @@ public protocol StoreLifecycle: Sendable {
     func ping() async throws
     func close() async throws
 }
-
-extension StoreLifecycle {
-    /// Nothing runs in the background (the embedded store): waits until cancelled.
-    public func run() async throws {
-        let (never, _) = AsyncStream<Never>.makeStream()
-        for await _ in never {}
-    }
-}
