@@ -23,8 +23,9 @@ public struct KefuConfiguration: Sendable {
     public var trimmer: Trimmer.Configuration = .init()
     /// Interactions per group-commit transaction at most.
     public var maxCommitBatch: Int = 512
-    /// Calls to WeChat in flight at once, per sender.
-    public var sendConcurrency: Int = 32
+    /// Deliveries started and not yet recorded at once, per sender (calls to WeChat in flight
+    /// and results being written): the most a crash can leave "outcome unknown".
+    public var sendConcurrency: Int = 64
     /// What to do with a send that may have reached WeChat before its worker died.
     public var unknownOutcome: UnknownOutcomePolicy = .skip
     /// How long a worker's claim on a delivery lasts; a dead worker's claims expire after it.

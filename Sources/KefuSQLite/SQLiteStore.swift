@@ -75,10 +75,12 @@ public final class SQLiteStore: KefuStore {
         try await reader.close()
     }
 
-    /// Runs `body` in one `BEGIN IMMEDIATE` transaction on the writer connection.
-    func write<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction on the writer connection. With
+    /// `transaction: false` the body must be a single statement, which is a transaction of its own.
+    func write<T: Sendable>(transaction: Bool = true, _ body: (SQLiteConnection) async throws -> T) async throws -> T {
         do {
             return try await gate.withGate {
+                guard transaction else { return try await body(writer) }
                 _ = try await writer.query("BEGIN IMMEDIATE", [])
                 do {
                     let result = try await body(writer)

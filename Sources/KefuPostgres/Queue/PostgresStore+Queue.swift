@@ -147,7 +147,7 @@ extension PostgresStore {
         if !claimed.isEmpty {
             try await db.execute(
                 """
-                UPDATE deliveries d SET state = 'sending', lease_owner = $1, lease_expires_at = $2, grant_kind = v.kind
+                UPDATE deliveries d SET state = 'sending', lease_owner = $1, lease_expires_at = $2, grant_kind = v.kind, started_at = NULL
                 FROM (SELECT unnest($3::bigint[]) AS id, unnest($4::text[]) AS kind) v WHERE d.id = v.id
                 """, [.text(owner), .int(now + leaseMillis), .ints(claimed.map(\.id)), .texts(claimed.map { $0.grantKind ?? "" })])
         }

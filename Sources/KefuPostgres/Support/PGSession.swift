@@ -176,6 +176,10 @@ extension PostgresStore: SQLStore {
         try await write(body)
     }
 
+    public func inOneStatement<T: Sendable>(_ body: @escaping @Sendable (PGSession) async throws -> T) async throws -> T {
+        try await write(transaction: false, body)
+    }
+
     public func forReading<T: Sendable>(_ body: @escaping @Sendable (PGSession) async throws -> T) async throws -> T {
         try await read(body)
     }

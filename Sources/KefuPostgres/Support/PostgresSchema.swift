@@ -216,5 +216,11 @@ enum PostgresSchema {
         RecordFunction.migration,
         // 4: `kefu_record` writes a batch without an unsubscribe in two statements fewer.
         RecordFunction.migration4,
+        // 5: when a claimed delivery's call was about to go out (NULL: claimed, never started).
+        // After a crash only started deliveries may have reached WeChat. Not indexed, so the
+        // mark is a HOT update.
+        [
+            "ALTER TABLE deliveries ADD COLUMN started_at BIGINT",
+        ],
     ]
 }

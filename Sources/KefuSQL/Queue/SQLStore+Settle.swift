@@ -10,10 +10,26 @@ public protocol SQLQueueSettling: SQLStore {
     func recomputeWindows(_ db: Session, appid: String, openids: [String], now: Int64) async throws
 }
 
-/// Settling claimed deliveries: results recorded, units and budget given back for sends that did
+/// Settling claimed deliveries: groups marked started before their calls, results recorded, units and budget given back for sends that did
 /// not go out, WeChat's verdicts about followers applied to the ledger, expired leases recovered.
 /// (Claiming stays per backend: `claimDeliveries`.)
 extension SQLQueueSettling {
+    public func markStarted(_ ids: [Int64], owner: String, now: Int64) async throws -> [Int64] {
+        guard !ids.isEmpty else { return [] }
+        return try await inOneStatement { db in
+            // Only what this worker still holds, on a lease not yet expired: a delivery another
+            // worker took over (or the lease recovery gave back) is not sent by this one.
+            let kept = try await db.fetchAll(
+                """
+                UPDATE deliveries SET started_at = \(now)
+                WHERE id \(anyOf: ids) AND state = 'sending' AND lease_owner = \(owner) AND lease_expires_at > \(now)
+                RETURNING id
+                """)
+            let owned = Set(kept.map { $0.int64("id") })
+            return ids.filter { owned.contains($0) }
+        }
+    }
+
     public func recordResults(_ results: [DeliveryResult], owner: String) async throws {
         guard !results.isEmpty else { return }
         try await inTransaction { db in
@@ -49,7 +65,7 @@ extension SQLQueueSettling {
                     changed = try await db.run(
                         """
                         UPDATE deliveries SET state = 'pending', due_at = \(dueAt), errcode = \(errcode), attempts = attempts + \(counts ? 1 : 0),
-                            lease_owner = NULL, lease_expires_at = NULL
+                            lease_owner = NULL, lease_expires_at = NULL, started_at = NULL
                         WHERE id = \(delivery.id) AND state = 'sending' AND lease_owner = \(owner)
                         """)
                     requeued = true
@@ -106,10 +122,22 @@ extension SQLQueueSettling {
         try await inTransaction { db in
             let expired = try await db.fetchAll(
                 """
-                SELECT id, appid, openid, attempts, grant_kind FROM deliveries
+                SELECT id, appid, openid, attempts, grant_kind, started_at FROM deliveries
                 WHERE state = 'sending' AND lease_expires_at < \(now) LIMIT 1000\(SQL.skipLocked)
                 """)
+            var requeued = false
             for row in expired {
+                let delivery = ClaimedDelivery(id: row.int64("id"), appid: row.string("appid"), openid: row.string("openid"),
+                                               message: "", attempts: row.int("attempts"), grantKind: row.optionalString("grant_kind"))
+                guard row.optionalInt64("started_at") != nil else {
+                    // Never started: certainly not sent. Back to the queue for another worker,
+                    // not counted as an attempt, its unit and budget given back.
+                    try await db.run(
+                        "UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL WHERE id = \(delivery.id)")
+                    try await refund(db, delivery, now: now)
+                    requeued = true
+                    continue
+                }
                 switch policy {
                 case .skip:
                     // The call may have reached WeChat: at-most-once keeps the unit and the budget spent.
@@ -117,20 +145,20 @@ extension SQLQueueSettling {
                         """
                         UPDATE deliveries SET state = 'skipped', reason = \(DeliveryReason.outcomeUnknown),
                             lease_owner = NULL, lease_expires_at = NULL
-                        WHERE id = \(row.int64("id"))
+                        WHERE id = \(delivery.id)
                         """)
                 case .retry:
                     try await db.run(
                         """
-                        UPDATE deliveries SET state = 'pending', attempts = attempts + 1, lease_owner = NULL, lease_expires_at = NULL
-                        WHERE id = \(row.int64("id"))
+                        UPDATE deliveries SET state = 'pending', attempts = attempts + 1, lease_owner = NULL, lease_expires_at = NULL,
+                            started_at = NULL
+                        WHERE id = \(delivery.id)
                         """)
-                    let delivery = ClaimedDelivery(id: row.int64("id"), appid: row.string("appid"), openid: row.string("openid"),
-                                                   message: "", attempts: row.int("attempts"), grantKind: row.optionalString("grant_kind"))
                     try await refund(db, delivery, now: now)
+                    requeued = true
                 }
             }
-            if policy == .retry && !expired.isEmpty { try await db.notify(.deliveries) }
+            if requeued { try await db.notify(.deliveries) }
             return expired.count
         }
     }

@@ -109,7 +109,7 @@ extension SQLiteStore {
         if !claimed.isEmpty {
             _ = try await db.query(
                 """
-                UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_expires_at = ?, grant_kind = v.column2
+                UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_expires_at = ?, grant_kind = v.column2, started_at = NULL
                 FROM (VALUES \(Self.placeholders(rows: claimed.count, columns: 2))) AS v WHERE deliveries.id = v.column1
                 """, [.text(owner), .millis(now + leaseMillis)] + claimed.flatMap { [SQLiteData.millis($0.id), .text($0.grantKind ?? "")] })
         }

@@ -179,5 +179,10 @@ enum SQLiteSchema {
             "ALTER TABLE followers ADD COLUMN decided_at INTEGER",
             "ALTER TABLE followers ADD COLUMN decided_id INTEGER",
         ],
+        // 6: when a claimed delivery's call was about to go out (NULL: claimed, never started).
+        // After a crash only started deliveries may have reached WeChat.
+        [
+            "ALTER TABLE deliveries ADD COLUMN started_at INTEGER",
+        ],
     ]
 }

@@ -39,6 +39,10 @@ extension SQLiteStore: SQLStore {
         try await write { connection in try await body(SQLiteSession(connection: connection)) }
     }
 
+    public func inOneStatement<T: Sendable>(_ body: @escaping @Sendable (SQLiteSession) async throws -> T) async throws -> T {
+        try await write(transaction: false) { connection in try await body(SQLiteSession(connection: connection)) }
+    }
+
     public func forReading<T: Sendable>(_ body: @escaping @Sendable (SQLiteSession) async throws -> T) async throws -> T {
         try await read { connection in try await body(SQLiteSession(connection: connection)) }
     }

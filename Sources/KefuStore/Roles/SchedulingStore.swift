@@ -14,6 +14,8 @@ public protocol SchedulingStore: WorkWakeups {
     /// Moves delayed deliveries whose time has come into the send queue; returns how many and
     /// the due time of the next one still waiting.
     func promoteDueDeliveries(now: Int64, limit: Int) async throws -> (promoted: Int, nextDue: Int64?)
-    /// Deliveries whose lease expired (their worker died mid-send) follow the unknown-outcome policy.
+    /// Deliveries whose lease expired (their worker died or was cut off): those never started go
+    /// back to the queue (their unit and budget refunded, no attempt counted); started ones follow
+    /// the unknown-outcome policy.
     func recoverExpiredLeases(now: Int64, policy: UnknownOutcomePolicy) async throws -> Int
 }

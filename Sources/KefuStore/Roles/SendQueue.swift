@@ -11,6 +11,14 @@ public protocol SendQueue: WorkWakeups {
     /// accounts and tasks. Each is re-checked against the ledger: those without a usable grant
     /// are skipped with a reason; the others reserve one unit of their soonest-closing grant.
     func claimDeliveries(owner: String, now: Int64, limit: Int, leaseMillis: Int64) async throws -> [ClaimedDelivery]
+    /// Marks claimed deliveries started: their calls go out next. Returns the ids that `owner`
+    /// still holds on an unexpired lease, in the order given: a delivery whose lease was lost
+    /// meanwhile (another worker took it over) must not be sent. One statement per group.
+    ///
+    /// After a crash only started deliveries may have reached WeChat: when a lease expires, the
+    /// deliveries never started go back to the queue, and only started ones follow the
+    /// unknown-outcome policy.
+    func markStarted(_ ids: [Int64], owner: String, now: Int64) async throws -> [Int64]
     /// Records what became of claimed deliveries, and their effect on the ledger, in one transaction.
     func recordResults(_ results: [DeliveryResult], owner: String) async throws
 }

@@ -3,8 +3,9 @@ import KefuStore
 import Synchronization
 
 /// The send queue, accounts and pauses in memory: what a `Sender` needs of a store, for unit
-/// tests of its pipeline. Deliveries are pending until claimed (leased to the claimer), then
-/// whatever the recorded result says. Claims skip paused accounts, as the stores do.
+/// tests of its pipeline. Deliveries are pending until claimed (leased to the claimer), marked
+/// started, then whatever the recorded result says; `maxStarted` tells the most ever
+/// started and unrecorded at once. Claims skip paused accounts, as the stores do.
 public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
     public struct Row: Sendable, Equatable {
         public var delivery: ClaimedDelivery
@@ -12,6 +13,8 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
         public var dueAt: Int64
         public var owner: String?
         public var outcome: DeliveryResult.Outcome?
+        /// Marked started (its call about to go out) and not yet recorded.
+        public var started = false
     }
 
     struct State {
@@ -22,6 +25,8 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
         var recordFailures = 0
         var claims = 0
         var recordings: [[DeliveryResult]] = []
+        var maxStarted = 0
+        var startedNow = 0
     }
 
     private let state = Mutex(State())
@@ -56,6 +61,9 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
     public var rows: [Row] { state.withLock { state in state.order.compactMap { state.rows[$0] } } }
     public var claims: Int { state.withLock { $0.claims } }
     public var recordings: [[DeliveryResult]] { state.withLock { $0.recordings } }
+    /// The most deliveries ever started and not yet recorded at once: what a crash could leave
+    /// as "outcome unknown".
+    public var maxStarted: Int { state.withLock { $0.maxStarted } }
     public func count(_ wanted: DeliveryState) -> Int { rows.filter { $0.state == wanted }.count }
 
     public func claimDeliveries(owner: String, now: Int64, limit: Int, leaseMillis: Int64) async throws -> [ClaimedDelivery] {
@@ -67,10 +75,26 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
                 if let pause = state.pauses[row.delivery.appid], pause.until > now { continue }
                 row.state = .sending
                 row.owner = owner
+                row.started = false
                 state.rows[id] = row
                 claimed.append(row.delivery)
             }
             return claimed
+        }
+    }
+
+    public func markStarted(_ ids: [Int64], owner: String, now: Int64) async throws -> [Int64] {
+        state.withLock { state in
+            var kept: [Int64] = []
+            for id in ids {
+                guard var row = state.rows[id], row.state == .sending, row.owner == owner, !row.started else { continue }
+                row.started = true
+                state.startedNow += 1
+                state.rows[id] = row
+                kept.append(id)
+            }
+            state.maxStarted = max(state.maxStarted, state.startedNow)
+            return kept
         }
     }
 
@@ -83,7 +107,9 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
             state.recordings.append(results)
             for result in results {
                 guard var row = state.rows[result.delivery.id], row.state == .sending, row.owner == owner else { continue }
+                if row.started { state.startedNow -= 1 }
                 row.owner = nil
+                row.started = false
                 row.outcome = result.outcome
                 switch result.outcome {
                 case .sent: row.state = .sent
@@ -95,6 +121,17 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
                     if counts { row.delivery.attempts += 1 }
                 }
                 state.rows[result.delivery.id] = row
+            }
+        }
+    }
+
+    /// A lease taken over by another worker (what a worker cut off from the store meets).
+    public func steal(ids: [Int64]) {
+        state.withLock { state in
+            for id in ids where state.rows[id]?.state == .sending {
+                if state.rows[id]?.started == true { state.startedNow -= 1 }
+                state.rows[id]?.owner = "another-worker"
+                state.rows[id]?.started = false
             }
         }
     }

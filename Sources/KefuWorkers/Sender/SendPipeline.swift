@@ -1,19 +1,27 @@
 import KefuCore
 
-/// The sender's pipeline as a value-type state machine: claim → send → record, and hand back
-/// what cannot be sent. The `Sender` runs the actions it asks for and feeds their outcomes back
-/// as events; every rule of the pipeline lives here, without I/O, unit-tested transition by
+/// The sender's pipeline as a value-type state machine: claim → start → send → record, and hand
+/// back what cannot be sent. The `Sender` runs the actions it asks for and feeds their outcomes
+/// back as events; every rule of the pipeline lives here, without I/O, unit-tested transition by
 /// transition (`SendPipelineTests`).
 ///
-/// Deliveries move through three places: `waiting` (claimed and leased, call not made), in
-/// flight (the call to WeChat is out), `results` (the call ended or never went out; the outcome
-/// not yet recorded). At most one claim and one recording are in flight at a time, so a slow
-/// store batches more rather than queueing more.
+/// Deliveries move through four places:
+/// - `waiting`: claimed (leased), not started — after a crash they go back to the queue;
+/// - `ready`: marked started in the store, call not made yet (only until the next step);
+/// - in flight: the call to WeChat is out;
+/// - `results`: the call ended, or never went out; the outcome not yet recorded.
+///
+/// Deliveries are marked started in groups (a statement per group of calls, not per delivery),
+/// and at most `concurrency` are ever started and unrecorded at once — so a worker killed at any
+/// moment leaves at most `concurrency` deliveries whose outcome is unknown. Starting and
+/// recording are separate streams, each with at most one statement in flight, so calls go out
+/// while results are written; a slow store batches more rather than queueing more.
 struct SendPipeline {
     struct Configuration {
-        /// Calls to WeChat in flight at once.
+        /// Deliveries started and not yet recorded at once: calls to WeChat in flight, and
+        /// those whose results are still to be written.
         var concurrency: Int
-        /// Claimed deliveries waiting to be sent below which the next claim starts.
+        /// Claimed deliveries waiting to be started below which the next claim starts.
         var lowWater: Int
         var leaseMillis: Int64
     }
@@ -21,71 +29,105 @@ struct SendPipeline {
     enum Action: Equatable {
         /// Claim the next batch (after an empty claim, first wait for work).
         case claim(afterIdle: Bool)
+        /// Mark these started; the store answers which this sender still holds.
+        case start([ClaimedDelivery])
         case send(ClaimedDelivery)
         /// Record `results` in one transaction, then the account pauses; `retry`: a failure
         /// hands them back to be recorded with the next batch.
         case record(results: [DeliveryResult], pauses: [String: AccountPause], retry: Bool)
     }
 
-    struct Waiting: Equatable {
+    struct Pending: Equatable {
         var delivery: ClaimedDelivery
         var claimedAt: Int64
     }
 
+    /// A result not yet recorded; `started`: its delivery counts in `startedOpen`.
+    struct Unrecorded {
+        var result: DeliveryResult
+        var started: Bool
+    }
+
     let configuration: Configuration
-    private(set) var waiting: [Waiting] = []
+    private(set) var waiting: [Pending] = []
+    private(set) var ready: [Pending] = []
     private(set) var inFlight = 0
     private var inFlightByAccount: [String: Int] = [:]
-    private(set) var results: [DeliveryResult] = []
+    private(set) var results: [Unrecorded] = []
     private var pauses: [String: AccountPause] = [:]
     /// Accounts this sender paused; their deliveries go straight back until the pause is stored.
     private(set) var pausedHere: Set<String> = []
+    /// Deliveries marked started in the store whose results are not recorded yet.
+    private(set) var startedOpen = 0
     private(set) var claiming = false
     private var idle = false
+    /// The start in flight.
+    private var starting: [Pending]?
     /// The recording in flight: what it records, to hand back if it fails.
-    private var recording: (results: [DeliveryResult], pauses: [String: AccountPause])?
+    private var recording: (results: [Unrecorded], pauses: [String: AccountPause])?
 
     init(configuration: Configuration) {
         self.configuration = configuration
     }
 
-    /// Nothing claimed, in flight or unrecorded, and nothing being claimed or recorded.
-    var isDrained: Bool { waiting.isEmpty && inFlight == 0 && results.isEmpty && recording == nil && !claiming }
+    /// Nothing claimed, started, in flight or unrecorded, and nothing being claimed, started or
+    /// recorded.
+    var isDrained: Bool {
+        waiting.isEmpty && ready.isEmpty && inFlight == 0 && results.isEmpty && starting == nil && recording == nil && !claiming
+    }
 
-    /// What to do now. `stopping`: graceful shutdown — claim nothing more, hand back what was not
-    /// sent, let the calls in flight finish and record everything.
+    /// What to do now. `stopping`: graceful shutdown — claim and start nothing more, hand back
+    /// what was not sent, let the calls in flight finish and record everything.
     mutating func next(now: Int64, stopping: Bool) -> [Action] {
         var actions: [Action] = []
-        if stopping, !waiting.isEmpty {
-            release(waiting, now: now)
+        if stopping {
+            release(waiting, started: false, now: now)
+            release(ready, started: true, now: now)
             waiting.removeAll()
+            ready.removeAll()
         }
-        if !stopping, !claiming, waiting.count < configuration.lowWater {
+        if !stopping, !claiming, waiting.count + ready.count < configuration.lowWater {
             claiming = true
             actions.append(.claim(afterIdle: idle))
         }
-        while inFlight < configuration.concurrency, !waiting.isEmpty {
-            let next = waiting.removeFirst()
-            // A claim that has waited half its lease (WeChat answering slowly) goes back unsent:
-            // sent after the lease expired, it could be sent twice.
-            guard now - next.claimedAt < configuration.leaseMillis / 2 else {
-                release([next], now: now)
-                continue
-            }
+        for next in ready {
             inFlight += 1
             inFlightByAccount[next.delivery.appid, default: 0] += 1
             actions.append(.send(next.delivery))
         }
+        ready.removeAll()
+        if !stopping, starting == nil, let start = start(now: now) { actions.append(start) }
         if recording == nil, !results.isEmpty {
             // An account's pause is recorded with the results of every call to it that was in
             // flight when it was decided: whoever sees the pause sees those sends.
             let batchPauses = pauses.filter { inFlightByAccount[$0.key, default: 0] == 0 }
             for appid in batchPauses.keys { pauses.removeValue(forKey: appid) }
             recording = (results, batchPauses)
-            actions.append(.record(results: results, pauses: batchPauses, retry: !stopping))
+            actions.append(.record(results: results.map(\.result), pauses: batchPauses, retry: !stopping))
             results.removeAll()
         }
         return actions
+    }
+
+    /// A start of as many waiting deliveries as there are places, when it is worth a statement.
+    private mutating func start(now: Int64) -> Action? {
+        // A claim that has waited half its lease (WeChat answering slowly) goes back unsent:
+        // sent after the lease expired, it could be sent twice. `waiting` is in claim order, so
+        // the stale are at its front (this runs at every step: it must not walk the whole line).
+        let stale = waiting.prefix { now - $0.claimedAt >= configuration.leaseMillis / 2 }.count
+        if stale > 0 {
+            release(Array(waiting.prefix(stale)), started: false, now: now)
+            waiting.removeFirst(stale)
+        }
+        let count = min(configuration.concurrency - startedOpen, waiting.count)
+        guard count > 0 else { return nil }
+        // A handful at a time while others are out would be a statement per call or two: a start
+        // waits for a quarter of the places, unless it takes everything waiting or nothing is out.
+        guard count >= max(1, configuration.concurrency / 4) || count == waiting.count || startedOpen == 0 else { return nil }
+        let group = Array(waiting.prefix(count))
+        waiting.removeFirst(count)
+        starting = group
+        return .start(group.map(\.delivery))
     }
 
     /// A claim came back (empty when nothing was due or the claim failed).
@@ -93,26 +135,48 @@ struct SendPipeline {
         claiming = false
         idle = deliveries.isEmpty
         for delivery in deliveries {
-            let entry = Waiting(delivery: delivery, claimedAt: at)
+            let pending = Pending(delivery: delivery, claimedAt: at)
             // Deliveries of an account this sender just paused go straight back.
-            if pausedHere.contains(delivery.appid) { release([entry], now: at) } else { waiting.append(entry) }
+            if pausedHere.contains(delivery.appid) { release([pending], started: false, now: at) } else { waiting.append(pending) }
         }
     }
 
+    /// The start in flight returned: `started`, the ids this sender still holds (a lease lost
+    /// meanwhile: another worker, or the lease recovery, has the delivery now); nil when nothing
+    /// was written — then they go back to the front of the line, unstarted.
+    mutating func started(_ kept: [Int64]?, at now: Int64) {
+        guard let group = starting else { return }
+        starting = nil
+        guard let kept else {
+            waiting = group + waiting
+            return
+        }
+        let owned = Set(kept)
+        let started = group.filter { owned.contains($0.delivery.id) }
+        startedOpen += started.count
+        // An account paused while the start was out: its deliveries go back unsent.
+        let (held, sendable) = started.partitioned { pausedHere.contains($0.delivery.appid) }
+        ready += sendable
+        release(held, started: true, now: now)
+    }
+
     /// A call ended (or never went out), with what to record and possibly a pause of its
-    /// account: then that account's waiting deliveries go back unsent.
+    /// account: then that account's deliveries not yet sent go back.
     mutating func sent(_ result: DeliveryResult, pause: AccountPause?) {
         inFlight -= 1
         let appid = result.delivery.appid
         inFlightByAccount[appid, default: 1] -= 1
         if inFlightByAccount[appid] == 0 { inFlightByAccount.removeValue(forKey: appid) }
-        results.append(result)
+        results.append(Unrecorded(result: result, started: true))
         guard let pause else { return }
         pauses[appid] = pause
         pausedHere.insert(appid)
-        let (held, kept) = waiting.partitioned { $0.delivery.appid == appid }
-        waiting = kept
-        release(held, now: result.at)
+        let (heldWaiting, keptWaiting) = waiting.partitioned { $0.delivery.appid == appid }
+        let (heldReady, keptReady) = ready.partitioned { $0.delivery.appid == appid }
+        waiting = keptWaiting
+        ready = keptReady
+        release(heldWaiting, started: false, now: result.at)
+        release(heldReady, started: true, now: result.at)
     }
 
     /// The recording in flight returned. `ok: false`: nothing was written — with `retry`, its
@@ -122,6 +186,7 @@ struct SendPipeline {
         guard let batch = recording else { return }
         recording = nil
         if ok {
+            startedOpen -= batch.results.lazy.filter(\.started).count
             // The store now keeps those accounts out of claims.
             pausedHere.subtract(batch.pauses.keys)
         } else if retry {
@@ -131,9 +196,10 @@ struct SendPipeline {
     }
 
     /// Hands deliveries back to the queue unsent: not attempted, unit and budget refunded.
-    private mutating func release(_ entries: [Waiting], now: Int64) {
-        results += entries.map {
-            DeliveryResult(delivery: $0.delivery, outcome: .retry(dueAt: now, errcode: nil, countsAsAttempt: false), at: now)
+    private mutating func release(_ deliveries: [Pending], started: Bool, now: Int64) {
+        results += deliveries.map {
+            Unrecorded(result: DeliveryResult(delivery: $0.delivery, outcome: .retry(dueAt: now, errcode: nil, countsAsAttempt: false), at: now),
+                       started: started)
         }
     }
 }

@@ -134,6 +134,43 @@ struct BroadcastProcessTests {
         await harness.shutdown()
     }
 
+    @Test("3 worker processes, a 3,000-recipient broadcast, one SIGKILLed mid-way: none twice, and only its started calls (≤ --send-concurrency) skipped as unknown",
+          arguments: StoreBackend.allCases)
+    func onlyStartedUnknown(backend: StoreBackend) async throws {
+        let harness = try await ProcessHarness(policy: Self.messagePolicy, backend: backend)
+        do {
+            try await harness.startServer(extra: ["--workers", "0"])
+            let account = Self.account(25, rate: 600)
+            let openids = try await Self.addAccount(account, to: harness, talkers: "oCrash", count: 3_000, concurrency: 64)
+            // Each worker process runs one send loop; it claims up to 64 at a time (8 × 8), so a
+            // whole claim lost would break the bound.
+            let concurrency = 8
+            let workers = try await harness.startWorkers(processes: 3, extra: [
+                "--lease-seconds", "2", "--send-concurrency", "\(concurrency)", "--unknown-outcome", "skip"])
+            let id = try await harness.createTask(appid: account.appid, message: Self.messages[0])
+            try await eventually("a third of the broadcast", timeout: .seconds(120)) {
+                try await harness.received(account.appid).count >= 1_000
+            }
+            let victim = try #require(ProcessHarness.workerPIDs(workers).first)
+            kill(victim, SIGKILL)
+            try await harness.waitForTask(id, status: "completed", timeout: .seconds(240))
+            let received = try await harness.received(account.appid).map { $0["openid"] as! String }
+            #expect(Set(received).count == received.count, "nobody got the broadcast twice")
+            let stats = Self.stats(try await harness.task(id))
+            let sent = stats["sent"] as? Int ?? 0, skipped = stats["skipped"] as? Int ?? 0
+            #expect(sent + skipped == openids.count)
+            #expect(skipped <= concurrency, "at most the killed send loop's started calls: \(stats)")
+            let log = try await TestHTTP.get("\(harness.server!.baseURL)/api/v1/tasks/\(id)/deliveries?state=skipped&limit=100",
+                                             headers: harness.auth).json?["deliveries"] as? [[String: Any]] ?? []
+            #expect(log.allSatisfy { ($0["reason"] as? String)?.hasPrefix("outcome unknown") == true }, "\(log)")
+            #expect(received.count >= sent && received.count <= sent + skipped)
+            try await workers.stop()
+        } catch {
+            Issue.record("\(error)\n--- serve log ---\n\(harness.server?.output.suffix(3000) ?? "")")
+        }
+        await harness.shutdown()
+    }
+
     @Test("WeChat answering slowly: claimed deliveries that waited half their lease go back unsent, so with retry nobody gets a message twice",
           arguments: StoreBackend.allCases)
     func slowWeChat(backend: StoreBackend) async throws {

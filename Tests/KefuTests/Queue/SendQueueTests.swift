@@ -142,16 +142,74 @@ struct SendQueueTests {
         }
     }
 
-    @Test("a dead worker's claims: skip (at-most-once) keeps the unit spent; retry gives it back and sends again", arguments: StoreBackend.allCases)
+    /// A task of `count` followers started at `now`, all claimed a second later by a worker
+    /// that then "dies" (lease 1 s): the task's id and the claims.
+    static func claimedByDeadWorker(_ store: any KefuStore, count: Int, now: Int64) async throws -> (Int64, [ClaimedDelivery]) {
+        try await Self.setUp(store, count: count)
+        let id = try await Self.task(store, at: now)
+        _ = try await store.startDueTasks(now: now)
+        _ = try await store.claimDeliveries(owner: "dead", now: now, limit: 0, leaseMillis: 1000)
+        let claimed = try await store.claimDeliveries(owner: "dead", now: now + 1000, limit: 10, leaseMillis: 1000)
+        #expect(claimed.count == count)
+        return (id, claimed)
+    }
+
+    @Test("a dead worker's claims never started go back to the queue under either policy, unit and budget refunded, no attempt counted",
+          arguments: StoreBackend.allCases)
+    func neverStarted(backend: StoreBackend) async throws {
+        for policy in UnknownOutcomePolicy.allCases {
+            try await backend.withStore { store, _ in
+                let now = Self.t0 + 10_000
+                let (id, claimed) = try await Self.claimedByDeadWorker(store, count: 3, now: now)
+                // One call was about to go out when the worker died; the other two never started.
+                #expect(try await store.markStarted([claimed[0].id], owner: "dead", now: now + 1100) == [claimed[0].id])
+                #expect(try await store.recoverExpiredLeases(now: now + 2001, policy: policy) == 3)
+                let stats = try await store.taskStats(id: id)
+                #expect(stats.pending == (policy == .skip ? 2 : 3))
+                #expect(stats.skipped == (policy == .skip ? 1 : 0))
+                if policy == .skip {
+                    let skipped = try await store.deliveries(taskId: id, state: .skipped, limit: 5, afterId: nil)
+                    #expect(skipped.map(\.openid) == [claimed[0].openid])
+                    #expect(skipped.first?.reason == DeliveryReason.outcomeUnknown)
+                }
+                for delivery in claimed.dropFirst() {
+                    let remaining = try await store.follower(appid: Self.appid, openid: delivery.openid, now: now, recent: 1)?.grants.first?.remaining
+                    #expect(remaining == 5, "the unit comes back")
+                }
+                let again = try await store.claimDeliveries(owner: "alive", now: now + 3000, limit: 10, leaseMillis: 1000)
+                #expect(Set(again.map(\.openid)).isSuperset(of: claimed.dropFirst().map(\.openid)))
+                #expect(again.filter { $0.id != claimed[0].id }.allSatisfy { $0.attempts == 0 }, "not counted as an attempt")
+            }
+        }
+    }
+
+    @Test("fencing: a worker whose lease was lost or expired starts nothing; the one holding it now does", arguments: StoreBackend.allCases)
+    func fencing(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            try await Self.setUp(store, count: 2)
+            let now = Self.t0 + 10_000
+            _ = try await Self.task(store, at: now)
+            _ = try await store.startDueTasks(now: now)
+            _ = try await store.claimDeliveries(owner: "slow", now: now, limit: 0, leaseMillis: 1000)
+            let claimed = try await store.claimDeliveries(owner: "slow", now: now + 1000, limit: 10, leaseMillis: 1000)
+            #expect(claimed.count == 2)
+            #expect(try await store.markStarted(claimed.map(\.id), owner: "slow", now: now + 2001).isEmpty,
+                    "its lease expired, even before anyone recovered it")
+            #expect(try await store.recoverExpiredLeases(now: now + 2001, policy: .skip) == 2)
+            let taken = try await store.claimDeliveries(owner: "other", now: now + 3000, limit: 10, leaseMillis: 1000)
+            #expect(taken.count == 2)
+            #expect(try await store.markStarted(claimed.map(\.id), owner: "slow", now: now + 3100).isEmpty)
+            #expect(try await store.markStarted(taken.map(\.id), owner: "other", now: now + 3100) == taken.map(\.id))
+        }
+    }
+
+    @Test("a dead worker's started claims: skip (at-most-once) keeps the unit spent; retry gives it back and sends again", arguments: StoreBackend.allCases)
     func expiredLeases(backend: StoreBackend) async throws {
         for policy in UnknownOutcomePolicy.allCases {
             try await backend.withStore { store, _ in
-                try await Self.setUp(store, count: 2)
                 let now = Self.t0 + 10_000
-                let id = try await Self.task(store, at: now)
-                _ = try await store.startDueTasks(now: now)
-                _ = try await store.claimDeliveries(owner: "dead", now: now, limit: 0, leaseMillis: 1000)
-                #expect(try await store.claimDeliveries(owner: "dead", now: now + 1000, limit: 10, leaseMillis: 1000).count == 2)
+                let (id, claimed) = try await Self.claimedByDeadWorker(store, count: 2, now: now)
+                #expect(try await store.markStarted(claimed.map(\.id), owner: "dead", now: now + 1000).count == 2)
                 #expect(try await store.recoverExpiredLeases(now: now + 1500, policy: policy) == 0)
                 #expect(try await store.recoverExpiredLeases(now: now + 2001, policy: policy) == 2)
                 let remaining = try await store.follower(appid: Self.appid, openid: "o0", now: now, recent: 1)?.grants.first?.remaining

@@ -17,8 +17,23 @@ struct SendPipelineTests {
         SendPipeline(configuration: .init(concurrency: concurrency, lowWater: lowWater, leaseMillis: leaseMillis))
     }
 
+    /// A pipeline that claimed `claimed`, and whose first start the store answered with `started`.
+    static func running(_ claimed: [ClaimedDelivery], started: [Int64], concurrency: Int = 4, lowWater: Int = 8) -> SendPipeline {
+        var pipeline = Self.pipeline(concurrency: concurrency, lowWater: lowWater)
+        _ = pipeline.next(now: 0, stopping: false)
+        pipeline.claimed(claimed, at: 0)
+        _ = pipeline.next(now: 1, stopping: false)
+        pipeline.started(started, at: 1)
+        return pipeline
+    }
+
     static func sends(_ actions: [SendPipeline.Action]) -> [Int64] {
         actions.compactMap { if case .send(let delivery) = $0 { delivery.id } else { nil } }
+    }
+
+    static func start(_ actions: [SendPipeline.Action]) -> [Int64]? {
+        for action in actions { if case .start(let deliveries) = action { return deliveries.map(\.id) } }
+        return nil
     }
 
     static func record(_ actions: [SendPipeline.Action]) -> (results: [DeliveryResult], pauses: [String: AccountPause], retry: Bool)? {
@@ -30,18 +45,24 @@ struct SendPipelineTests {
         if case .retry(_, nil, false) = result.outcome { true } else { false }
     }
 
-    @Test("claims first, sends up to the concurrency in claim order, and claims again below the low-water mark")
-    func claimThenSend() {
+    static func sent(_ id: Int64, at: Int64, appid: String = appid) -> DeliveryResult {
+        DeliveryResult(delivery: deliveries(1, appid: appid, from: id)[0], outcome: .sent, at: at)
+    }
+
+    @Test("claims first; nothing is sent before the store marks it started; then exactly the started ones go out")
+    func startThenSend() {
         var pipeline = Self.pipeline(concurrency: 4, lowWater: 8)
         #expect(pipeline.next(now: 0, stopping: false) == [.claim(afterIdle: false)])
         #expect(pipeline.next(now: 0, stopping: false).isEmpty, "one claim at a time")
         pipeline.claimed(Self.deliveries(10), at: 0)
         let actions = pipeline.next(now: 1, stopping: false)
-        #expect(Self.sends(actions) == [1, 2, 3, 4])
-        #expect(pipeline.inFlight == 4)
-        #expect(pipeline.waiting.count == 6)
-        #expect(!actions.contains(.claim(afterIdle: false)), "10 were waiting when the step began")
+        #expect(Self.sends(actions).isEmpty, "nothing is sent before it is marked started")
+        #expect(Self.start(actions) == [1, 2, 3, 4], "a group as large as the concurrency, in claim order")
         #expect(pipeline.next(now: 1, stopping: false) == [.claim(afterIdle: false)], "6 waiting is below the low-water mark of 8")
+        pipeline.started([1, 2, 3, 4], at: 2)
+        #expect(Self.sends(pipeline.next(now: 2, stopping: false)) == [1, 2, 3, 4])
+        #expect(pipeline.inFlight == 4)
+        #expect(pipeline.startedOpen == 4)
     }
 
     @Test("after an empty claim the next one waits for work first")
@@ -52,13 +73,58 @@ struct SendPipelineTests {
         #expect(pipeline.next(now: 1, stopping: false) == [.claim(afterIdle: true)])
     }
 
-    @Test("whatever order the calls end in: never more than the concurrency in flight, one recording at a time, each delivery recorded once")
-    func randomOrder() {
+    @Test("a place is free only once its result is recorded; recording and starting run side by side")
+    func placesFreeOnRecord() {
+        var pipeline = Self.running(Self.deliveries(10), started: [1, 2, 3, 4])
+        _ = pipeline.next(now: 2, stopping: false)
+        pipeline.sent(Self.sent(1, at: 3), pause: nil)
+        pipeline.sent(Self.sent(3, at: 3), pause: nil)
+        var actions = pipeline.next(now: 3, stopping: false)
+        #expect(Self.record(actions)?.results.map(\.delivery.id) == [1, 3])
+        #expect(Self.start(actions) == nil, "1 and 3 are not recorded yet: 4 started and unrecorded")
+        pipeline.recorded(ok: true, retry: true)
+        #expect(pipeline.startedOpen == 2)
+        actions = pipeline.next(now: 4, stopping: false)
+        #expect(Self.start(actions) == [5, 6])
+        // While the start is out, results are recorded.
+        pipeline.sent(Self.sent(2, at: 5), pause: nil)
+        #expect(Self.record(pipeline.next(now: 5, stopping: false))?.results.map(\.delivery.id) == [2])
+        pipeline.started([5, 6], at: 6)
+        #expect(Self.sends(pipeline.next(now: 6, stopping: false)) == [5, 6])
+        #expect(pipeline.startedOpen == 4)
+    }
+
+    @Test("a start waits for a quarter of the places, unless it takes everything waiting or nothing is out: a statement per group of calls")
+    func startWaitsForAGroup() {
+        var pipeline = Self.running(Self.deliveries(20), started: Array(1...8), concurrency: 8, lowWater: 0)
+        #expect(Self.sends(pipeline.next(now: 2, stopping: false)).count == 8)
+        pipeline.sent(Self.sent(1, at: 3), pause: nil)
+        _ = pipeline.next(now: 3, stopping: false)
+        pipeline.recorded(ok: true, retry: true)
+        #expect(Self.start(pipeline.next(now: 4, stopping: false)) == nil, "one place free of 8, 12 waiting: not worth a statement")
+        pipeline.sent(Self.sent(2, at: 5), pause: nil)
+        _ = pipeline.next(now: 5, stopping: false)
+        pipeline.recorded(ok: true, retry: true)
+        #expect(Self.start(pipeline.next(now: 6, stopping: false)) == [9, 10], "two places: a quarter")
+
+        var tail = Self.running(Self.deliveries(9), started: Array(1...8), concurrency: 8, lowWater: 0)
+        _ = tail.next(now: 2, stopping: false)
+        tail.sent(Self.sent(1, at: 3), pause: nil)
+        _ = tail.next(now: 3, stopping: false)
+        tail.recorded(ok: true, retry: true)
+        #expect(Self.start(tail.next(now: 4, stopping: false)) == [9], "the last one waiting goes at once")
+    }
+
+    @Test("started and unrecorded never exceed the concurrency, whatever order calls, starts and recordings end in; each delivery recorded once")
+    func bound() {
         var pipeline = Self.pipeline(concurrency: 4, lowWater: 8)
         var generator = SystemRandomNumberGenerator()
-        var inFlight: [ClaimedDelivery] = [], recording: [DeliveryResult]?
+        var inFlight: [ClaimedDelivery] = []
+        var starting: [Int64]?, recording: [DeliveryResult]?
         var recorded: [Int64] = [], now: Int64 = 0, next: Int64 = 1
-        while recorded.count < 200 {
+        var steps = 0
+        while recorded.count < 200, steps < 100_000 {
+            steps += 1
             now += 1
             for action in pipeline.next(now: now, stopping: false) {
                 switch action {
@@ -66,60 +132,95 @@ struct SendPipelineTests {
                     let count = Int(min(50, 201 - next))
                     pipeline.claimed(Self.deliveries(count, from: next), at: now)
                     next += Int64(count)
-                case .send(let delivery): inFlight.append(delivery)
+                case .start(let group):
+                    #expect(starting == nil, "a second start while one is in flight")
+                    starting = group.map(\.id)
+                case .send(let delivery):
+                    inFlight.append(delivery)
                 case .record(let results, _, _):
                     #expect(recording == nil, "a second recording while one is in flight")
                     recording = results
                 }
             }
-            #expect(pipeline.inFlight <= 4 && inFlight.count <= 4)
-            if let batch = recording, inFlight.isEmpty || Bool.random(using: &generator) {
+            #expect(inFlight.count <= 4)
+            // A call ends, the start returns or the recording returns, at random.
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0 where starting != nil:
+                pipeline.started(starting, at: now)
+                starting = nil
+            case 1 where recording != nil:
+                recorded += recording!.map(\.delivery.id)
                 recording = nil
-                recorded += batch.map(\.delivery.id)
                 pipeline.recorded(ok: true, retry: true)
-            } else if !inFlight.isEmpty {
-                let delivery = inFlight.remove(at: Int.random(in: 0..<inFlight.count, using: &generator))
-                pipeline.sent(DeliveryResult(delivery: delivery, outcome: .sent, at: now), pause: nil)
+            default:
+                if !inFlight.isEmpty {
+                    let delivery = inFlight.remove(at: Int.random(in: 0..<inFlight.count, using: &generator))
+                    pipeline.sent(DeliveryResult(delivery: delivery, outcome: .sent, at: now), pause: nil)
+                }
             }
+            #expect(pipeline.startedOpen <= 4)
         }
         #expect(recorded.sorted() == Array(1...200))
     }
 
-    @Test("a claim that waited half its lease goes back unsent")
+    @Test("a lease lost before the call: only what the store says is still held is sent")
+    func fencing() {
+        var pipeline = Self.running(Self.deliveries(4), started: [2, 4])
+        #expect(Self.sends(pipeline.next(now: 2, stopping: false)) == [2, 4])
+        #expect(pipeline.startedOpen == 2)
+    }
+
+    @Test("a failed start: the group goes back unstarted, first in line")
+    func failedStart() {
+        var pipeline = Self.pipeline(concurrency: 2, lowWater: 0)
+        _ = pipeline.next(now: 0, stopping: false)
+        pipeline.claimed(Self.deliveries(3), at: 0)
+        #expect(Self.start(pipeline.next(now: 1, stopping: false)) == [1, 2])
+        pipeline.started(nil, at: 2)
+        #expect(pipeline.startedOpen == 0)
+        #expect(Self.start(pipeline.next(now: 2, stopping: false)) == [1, 2])
+    }
+
+    @Test("a claim that waited half its lease goes back unstarted and unsent")
     func staleClaim() {
         var pipeline = Self.pipeline(concurrency: 1, lowWater: 0, leaseMillis: 1_000)
         _ = pipeline.next(now: 0, stopping: false)
         pipeline.claimed(Self.deliveries(2), at: 0)
+        #expect(Self.start(pipeline.next(now: 10, stopping: false)) == [1])
+        pipeline.started([1], at: 10)
         #expect(Self.sends(pipeline.next(now: 10, stopping: false)) == [1])
-        pipeline.sent(DeliveryResult(delivery: Self.deliveries(1)[0], outcome: .sent, at: 600), pause: nil)
+        pipeline.sent(Self.sent(1, at: 600), pause: nil)
         let actions = pipeline.next(now: 600, stopping: false)
-        #expect(Self.sends(actions).isEmpty, "delivery 2 waited 600 ms of a 1,000 ms lease")
+        #expect(Self.start(actions) == nil, "delivery 2 waited 600 ms of a 1,000 ms lease")
         let batch = Self.record(actions)?.results ?? []
         #expect(batch.map(\.delivery.id) == [1, 2])
         #expect(batch.last.map(Self.handedBack) == true)
+        pipeline.recorded(ok: true, retry: true)
+        #expect(pipeline.startedOpen == 0)
     }
 
-    @Test("a pause hands back the account's waiting deliveries, and those claimed later, and is recorded once no call to it is out")
+    @Test("a pause hands back the account's waiting deliveries and those claimed or started later, and is recorded once no call to it is out")
     func pause() {
-        var pipeline = Self.pipeline(concurrency: 2, lowWater: 0)
         let other = "wx0000000000000002"
-        _ = pipeline.next(now: 0, stopping: false)
-        pipeline.claimed(Self.deliveries(4) + Self.deliveries(1, appid: other, from: 10), at: 0)
-        #expect(Self.sends(pipeline.next(now: 1, stopping: false)) == [1, 2])
+        var pipeline = Self.running(Self.deliveries(4) + Self.deliveries(1, appid: other, from: 10), started: [1, 2], concurrency: 2, lowWater: 0)
+        #expect(Self.sends(pipeline.next(now: 2, stopping: false)) == [1, 2])
         let pause = AccountPause(until: 60_000, reason: "45009: daily quota")
-        pipeline.sent(DeliveryResult(delivery: Self.deliveries(1)[0], outcome: .retry(dueAt: 60_000, errcode: 45009, countsAsAttempt: false), at: 2),
+        pipeline.sent(DeliveryResult(delivery: Self.deliveries(1)[0], outcome: .retry(dueAt: 60_000, errcode: 45009, countsAsAttempt: false), at: 3),
                       pause: pause)
         #expect(pipeline.waiting.map(\.delivery.id) == [10], "3 and 4 went back; the other account's stays")
-        var actions = pipeline.next(now: 2, stopping: false)
-        #expect(Self.sends(actions) == [10])
+        var actions = pipeline.next(now: 3, stopping: false)
         var batch = Self.record(actions)
         #expect(batch?.results.map(\.delivery.id) == [1, 3, 4])
+        #expect(batch?.results.dropFirst().allSatisfy(Self.handedBack) == true)
         #expect(batch?.pauses.isEmpty == true, "delivery 2 of the paused account is still out")
         pipeline.recorded(ok: true, retry: true)
+        #expect(Self.start(pipeline.next(now: 4, stopping: false)) == [10])
+        pipeline.started([10], at: 4)
+        #expect(Self.sends(pipeline.next(now: 4, stopping: false)) == [10])
         // A later claim brings more of the paused account: straight back.
-        pipeline.claimed(Self.deliveries(1, from: 20), at: 3)
-        pipeline.sent(DeliveryResult(delivery: Self.deliveries(1, from: 2)[0], outcome: .sent, at: 3), pause: nil)
-        actions = pipeline.next(now: 3, stopping: false)
+        pipeline.claimed(Self.deliveries(1, from: 20), at: 5)
+        pipeline.sent(Self.sent(2, at: 5), pause: nil)
+        actions = pipeline.next(now: 5, stopping: false)
         batch = Self.record(actions)
         #expect(batch?.results.map(\.delivery.id) == [20, 2])
         #expect(batch?.pauses == [Self.appid: pause], "no call to the account is out now")
@@ -128,42 +229,59 @@ struct SendPipelineTests {
         #expect(pipeline.pausedHere.isEmpty, "the store keeps the account out of claims from here")
     }
 
-    @Test("a failed recording hands its results and pauses back, ahead of newer ones; while stopping they are given up")
+    @Test("a failed recording hands its results and pauses back, ahead of newer ones, places still taken; while stopping they are given up")
     func failedRecording() {
-        var pipeline = Self.pipeline(concurrency: 2, lowWater: 0)
-        _ = pipeline.next(now: 0, stopping: false)
-        pipeline.claimed(Self.deliveries(3), at: 0)
-        _ = pipeline.next(now: 1, stopping: false)
-        pipeline.sent(DeliveryResult(delivery: Self.deliveries(1)[0], outcome: .sent, at: 1), pause: nil)
-        #expect(Self.record(pipeline.next(now: 1, stopping: false))?.results.map(\.delivery.id) == [1])
-        pipeline.sent(DeliveryResult(delivery: Self.deliveries(1, from: 2)[0], outcome: .sent, at: 2), pause: nil)
-        #expect(Self.record(pipeline.next(now: 2, stopping: false)) == nil, "one recording at a time")
+        var pipeline = Self.running(Self.deliveries(3), started: [1, 2], concurrency: 2, lowWater: 0)
+        _ = pipeline.next(now: 2, stopping: false)
+        pipeline.sent(Self.sent(1, at: 3), pause: nil)
+        #expect(Self.record(pipeline.next(now: 3, stopping: false))?.results.map(\.delivery.id) == [1])
+        pipeline.sent(Self.sent(2, at: 4), pause: nil)
+        #expect(Self.record(pipeline.next(now: 4, stopping: false)) == nil, "one recording at a time")
         pipeline.recorded(ok: false, retry: true)
-        #expect(Self.record(pipeline.next(now: 3, stopping: false))?.results.map(\.delivery.id) == [1, 2])
+        #expect(pipeline.startedOpen == 2)
+        let actions = pipeline.next(now: 5, stopping: false)
+        #expect(Self.record(actions)?.results.map(\.delivery.id) == [1, 2])
+        #expect(Self.start(actions) == nil, "nothing recorded: no place is free")
         pipeline.recorded(ok: false, retry: false)
         #expect(pipeline.results.isEmpty, "given up: the leases' expiry decides")
     }
 
-    @Test("stopping: nothing more is claimed, what waits goes back unsent, calls out finish and everything is recorded")
+    @Test("stopping: nothing more is claimed or started, what waits goes back unsent, calls out finish and everything is recorded")
     func stopping() {
-        var pipeline = Self.pipeline(concurrency: 2, lowWater: 0)
-        _ = pipeline.next(now: 0, stopping: false)
-        pipeline.claimed(Self.deliveries(5), at: 0)
-        #expect(Self.sends(pipeline.next(now: 1, stopping: false)) == [1, 2])
-        var actions = pipeline.next(now: 2, stopping: true)
+        var pipeline = Self.running(Self.deliveries(5), started: [1, 2], concurrency: 2, lowWater: 0)
+        #expect(Self.sends(pipeline.next(now: 2, stopping: false)) == [1, 2])
+        var actions = pipeline.next(now: 3, stopping: true)
         #expect(!actions.contains(.claim(afterIdle: false)) && !actions.contains(.claim(afterIdle: true)))
+        #expect(Self.start(actions) == nil)
         let batch = Self.record(actions)
         #expect(batch?.results.map(\.delivery.id) == [3, 4, 5])
         #expect(batch?.results.allSatisfy(Self.handedBack) == true)
         #expect(batch?.retry == false)
         pipeline.recorded(ok: true, retry: false)
-        for id: Int64 in [1, 2] {
-            pipeline.sent(DeliveryResult(delivery: Self.deliveries(1, from: id)[0], outcome: .sent, at: 3), pause: nil)
-        }
-        actions = pipeline.next(now: 3, stopping: true)
+        for id: Int64 in [1, 2] { pipeline.sent(Self.sent(id, at: 4), pause: nil) }
+        actions = pipeline.next(now: 4, stopping: true)
         #expect(Self.record(actions)?.results.map(\.delivery.id) == [1, 2])
         pipeline.recorded(ok: true, retry: false)
-        #expect(pipeline.next(now: 4, stopping: true).isEmpty)
+        #expect(pipeline.next(now: 5, stopping: true).isEmpty)
+        #expect(pipeline.isDrained)
+        #expect(pipeline.startedOpen == 0)
+    }
+
+    @Test("stopping while a start is out: what it started is handed back unsent")
+    func stoppingWithStartOut() {
+        var pipeline = Self.pipeline(concurrency: 4, lowWater: 0)
+        _ = pipeline.next(now: 0, stopping: false)
+        pipeline.claimed(Self.deliveries(3), at: 0)
+        #expect(Self.start(pipeline.next(now: 1, stopping: false)) == [1, 2, 3])
+        #expect(pipeline.next(now: 1, stopping: true).isEmpty)
+        pipeline.started([1, 2, 3], at: 2)
+        let actions = pipeline.next(now: 2, stopping: true)
+        #expect(Self.sends(actions).isEmpty)
+        let batch = Self.record(actions)
+        #expect(batch?.results.map(\.delivery.id) == [1, 2, 3])
+        #expect(batch?.results.allSatisfy(Self.handedBack) == true)
+        pipeline.recorded(ok: true, retry: false)
+        #expect(pipeline.startedOpen == 0)
         #expect(pipeline.isDrained)
     }
 }

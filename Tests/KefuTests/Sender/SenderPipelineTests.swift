@@ -57,6 +57,7 @@ struct SenderPipelineTests {
         }
         #expect(wechat.sent.sorted() == openids.sorted())
         #expect(wechat.maxInFlight <= 4)
+        #expect(queue.maxStarted <= 4, "never more started and unrecorded than the concurrency: a crash loses at most that")
         #expect(wechat.tokenCalls == 1)
         #expect(queue.claims >= 200 / 16)
     }
@@ -142,6 +143,22 @@ struct SenderPipelineTests {
         #expect(queue.count(.sending) == 0, "nothing left leased")
         #expect(queue.count(.pending) == 50 - sent)
         #expect(queue.rows.allSatisfy { $0.delivery.attempts == 0 }, "given back unattempted")
+    }
+
+    @Test("claims lost before their calls went out (another worker took the lease) are not sent")
+    func leaseLost() async throws {
+        let queue = MemorySendQueue(clock: SystemWallClock()), wechat = MemoryWeChat()
+        queue.add(account: Self.account(1))
+        queue.enqueue(appid: Self.account(1).appid, openids: (0..<40).map { "o\($0)" }, message: Self.text)
+        wechat.hold()
+        try await Self.withSender(queue, wechat, concurrency: 4, batchSize: 40) {
+            try await eventually("4 calls in flight") { wechat.inFlight == 4 }
+            // Everything claimed and not yet started is taken over by another worker.
+            queue.steal(ids: queue.rows.filter { $0.state == .sending && !$0.started }.map(\.delivery.id))
+            wechat.open()
+            try await eventually("the 4 started calls recorded") { queue.count(.sent) == 4 }
+        }
+        #expect(wechat.sent.count == 4, "nothing it no longer held was sent")
     }
 
     @Test("a failed recording is retried with the next batch: nothing is lost or recorded twice")
