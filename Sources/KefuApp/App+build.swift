@@ -35,7 +35,9 @@ public func buildApplication(
     AccountsController(store: store, cache: accounts, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
     LedgerController(store: store, clock: clock, policy: configuration.windowPolicy,
                      bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
-    TasksController(store: store, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
+    TasksController(store: store, clock: clock, bodyLimit: configuration.apiBodyLimit,
+                    mediaMaxAgeMillis: configuration.mediaMaxAgeMillis).addRoutes(to: api)
+    MediaController(store: store, clock: clock, limits: configuration.mediaLimits).addRoutes(to: api)
     RulesController(store: store, clock: clock, policy: configuration.windowPolicy,
                     bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
 

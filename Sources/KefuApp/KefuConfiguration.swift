@@ -14,7 +14,12 @@ public struct KefuConfiguration: Sendable {
     public var windowPolicy: WindowPolicy = .wechatDefault
     /// Largest callback body accepted, in bytes (413 above it).
     public var callbackBodyLimit: Int = 64 * 1024
-    /// Largest admin API request body, in bytes.
+    /// WeChat's limits on media per type: what an upload to the media library may be.
+    public var mediaLimits: MediaLimits = .wechat
+    /// A library file's WeChat media id older than this is uploaded again before it is used
+    /// (WeChat deletes temporary media after 3 days; default 2.5 days).
+    public var mediaMaxAgeMillis: Int64 = 216_000_000
+    /// Largest admin API request body, in bytes (media uploads: the largest media limit).
     public var apiBodyLimit: Int = 4 * 1024 * 1024
     /// In-process worker sets in `serve` (0: HTTP only).
     public var workers: Int = 1

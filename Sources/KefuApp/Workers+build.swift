@@ -23,6 +23,8 @@ public func buildWorkerServices(
     let api = WeChatAPI(baseURL: configuration.wechatAPI, client: client)
     let identity = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
     let tokens = TokenProvider(store: store, api: api, clock: clock, owner: identity, logger: logger)
+    let media = MediaProvider(store: store, api: api, tokens: tokens, clock: clock, owner: identity,
+                              maxAgeMillis: configuration.mediaMaxAgeMillis, logger: logger)
     let reachability = WeChatReachability(configuration: .init(unreachableAfterMillis: configuration.wechatUnreachableAfterMillis))
     var services: [any Service] = [HTTPClientService(client: client)]
     services.append(Scheduler(store: store, clock: clock,
@@ -31,7 +33,7 @@ public func buildWorkerServices(
     services.append(TriggerEvaluator(store: store, clock: clock, logger: logger))
     for index in 0..<senders {
         services.append(Sender(
-            store: store, api: api, tokens: tokens, reachability: reachability, clock: clock, owner: "\(identity):\(index)",
+            store: store, api: api, tokens: tokens, media: media, reachability: reachability, clock: clock, owner: "\(identity):\(index)",
             configuration: .init(concurrency: configuration.sendConcurrency, leaseMillis: configuration.leaseMillis,
                                  unknownOutcome: configuration.unknownOutcome),
             logger: logger, onResult: { result in metrics?.delivery(result) }))

@@ -3,6 +3,8 @@ public enum SQLValue: Sendable, Equatable {
     case int(Int64)
     case text(String)
     case double(Double)
+    /// A BLOB on SQLite, a BYTEA on PostgreSQL.
+    case bytes([UInt8])
     case null
 }
 
@@ -28,6 +30,7 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
         case anyOf(SQLColumn)
         case table([(name: String, column: SQLColumn)])
         case skipLocked
+        case rowLock(String)
     }
 
     var pieces: [Piece]
@@ -38,6 +41,11 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
     /// `FOR UPDATE SKIP LOCKED` on PostgreSQL (so concurrent workers take different rows);
     /// nothing on SQLite, where one writer runs at a time.
     public static let skipLocked = SQL(pieces: [.skipLocked])
+    /// `FOR SHARE` on PostgreSQL: the rows read stay as they are until the transaction ends
+    /// (another transaction's `FOR UPDATE` waits); nothing on SQLite, whose writers are serial.
+    public static let forShare = SQL(pieces: [.rowLock(" FOR SHARE")])
+    /// `FOR UPDATE` on PostgreSQL; nothing on SQLite.
+    public static let forUpdate = SQL(pieces: [.rowLock(" FOR UPDATE")])
 
     init(pieces: [Piece]) { self.pieces = pieces }
 
@@ -104,6 +112,7 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
             case .text(let literal): text += literal
             case .bind(let value): placeholder(.value(value))
             case .skipLocked: if dialect == .postgres { text += " FOR UPDATE SKIP LOCKED" }
+            case .rowLock(let clause): if dialect == .postgres { text += clause }
             case .anyOf(let column):
                 switch dialect {
                 case .postgres: text += "= ANY("; placeholder(column.arrayBind); text += ")"
@@ -145,6 +154,7 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
         /// Booleans are stored as 0 and 1 in both schemas.
         public mutating func appendInterpolation(_ value: Bool) { pieces.append(.bind(.int(value ? 1 : 0))) }
         public mutating func appendInterpolation(_ value: SQLValue) { pieces.append(.bind(value)) }
+        public mutating func appendInterpolation(_ value: [UInt8]) { pieces.append(.bind(.bytes(value))) }
 
         /// Trusted text: kefu's own constants (column lists, table names). Never input.
         public mutating func appendInterpolation(raw text: String) { pieces.append(.text(text)) }

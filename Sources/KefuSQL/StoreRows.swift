@@ -6,6 +6,8 @@ import KefuStore
 public protocol StoreRow {
     func optionalInt64(_ name: String) -> Int64?
     func optionalString(_ name: String) -> String?
+    /// A BLOB (SQLite) or BYTEA (PostgreSQL) column.
+    func optionalBytes(_ name: String) -> [UInt8]?
 }
 
 extension StoreRow {
@@ -25,7 +27,7 @@ public enum StoreRows {
     /// unlimited, its `remaining` NULL): who is in a task's audience, in the snapshot and the
     /// preview alike. (`count(*) > count(g.remaining)`: some grant is unlimited, in both dialects.)
     public static let sendsLeft = "CASE WHEN count(*) > count(g.remaining) THEN 1000000000 ELSE coalesce(sum(g.remaining), 0) END"
-    public static let deliveryRecordColumns = "id, openid, state, reason, errcode, attempts, due_at, sent_at, test"
+    public static let deliveryRecordColumns = "id, openid, state, reason, errcode, attempts, due_at, sent_at, test, wechat_media"
 
     public static func account(_ row: some StoreRow) -> Account {
         Account(
@@ -50,7 +52,7 @@ public enum StoreRows {
     public static func rule(_ row: some StoreRow) throws -> DelayedRule {
         DelayedRule(
             id: row.int64("id"), appid: row.string("appid"), name: row.string("name"),
-            trigger: .init(kind: row.optionalString("trigger_kind").flatMap(InteractionKind.init(rawValue:)), key: row.optionalString("trigger_key")),
+            trigger: .init(kind: row.optionalString("trigger_kind").flatMap(DelayedRule.TriggerKind.init(rawValue:)), key: row.optionalString("trigger_key")),
             delaySeconds: row.int("delay_seconds"), message: try CustomMessage(json: row.string("message")),
             enabled: row.int("enabled") == 1, oncePerFollower: row.int("once_per_follower") == 1,
             cooldownSeconds: row.int("cooldown_seconds"), createdAt: row.int64("created_at"), updatedAt: row.int64("updated_at"))
@@ -61,7 +63,7 @@ public enum StoreRows {
                        state: DeliveryState(rawValue: row.string("state")) ?? .pending,
                        reason: row.optionalString("reason"), errcode: row.optionalInt("errcode"),
                        attempts: row.int("attempts"), dueAt: row.int64("due_at"),
-                       sentAt: row.optionalInt64("sent_at"), test: row.int("test") == 1)
+                       sentAt: row.optionalInt64("sent_at"), test: row.int("test") == 1, wechatMedia: row.optionalString("wechat_media"))
     }
 
     /// Counts by state from `(state, n)` rows.

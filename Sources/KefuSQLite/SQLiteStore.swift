@@ -124,4 +124,8 @@ extension SQLiteRow: StoreRow {
         guard let data = column(name), data != .null else { return nil }
         return data.string
     }
+    public func optionalBytes(_ name: String) -> [UInt8]? {
+        guard let data = column(name), case .blob(let buffer) = data else { return nil }
+        return Array(buffer.readableBytesView)
+    }
 }

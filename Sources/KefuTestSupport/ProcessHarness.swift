@@ -1,5 +1,8 @@
+import AsyncHTTPClient
 import Foundation
 import KefuCore
+import NIOCore
+import NIOHTTP1
 
 /// Real OS processes for end-to-end tests: a `kefu simulator` and one or more `kefu serve`
 /// sharing one store (a SQLite file in a temporary directory, or a PostgreSQL database), driven over HTTP.
@@ -15,7 +18,7 @@ public final class ProcessHarness: @unchecked Sendable {
 
     /// A harness on a fresh store of `backend`, or on `database` when given (e.g. a test's own
     /// PostgreSQL cluster that it stops and starts).
-    public init(policy: String, backend: StoreBackend = .sqlite, database: String? = nil) async throws {
+    public init(policy: String, backend: StoreBackend = .sqlite, database: String? = nil, simulatorExtra: [String] = []) async throws {
         directory = try TemporaryDirectory(prefix: "kefu-e2e")
         if let database {
             self.database = database
@@ -24,7 +27,7 @@ public final class ProcessHarness: @unchecked Sendable {
         }
         policyPath = directory.file("policy.json")
         try policy.write(toFile: policyPath, atomically: true, encoding: .utf8)
-        simulator = try KefuProcess(arguments: ["simulator", "--port", "0", "--window-policy", policyPath],
+        simulator = try KefuProcess(arguments: ["simulator", "--port", "0", "--window-policy", policyPath] + simulatorExtra,
                                     directory: directory.path, logName: "simulator")
         try await simulator.waitUntilListening()
     }
@@ -66,7 +69,10 @@ public final class ProcessHarness: @unchecked Sendable {
 
     /// Adds the account to kefu and to the simulator (pointing its callbacks at kefu).
     /// `callbackVia`: the servers WeChat's pushes reach (through a load balancer); default the latest.
-    public func addAccount(_ account: Account, mode: String, dailyQuota: Int = 500_000, callbackVia: [KefuProcess]? = nil) async throws {
+    /// `materials`: the account's permanent material on WeChat (media ids that never expire);
+    /// `agents`: its customer-service agent accounts.
+    public func addAccount(_ account: Account, mode: String, dailyQuota: Int = 500_000, callbackVia: [KefuProcess]? = nil,
+                           materials: [String] = ProcessHarness.materials, agents: [String] = []) async throws {
         guard let server else { throw TimedOut(description: "no server running") }
         var body: [String: Any] = ["appid": account.appid, "app_secret": account.appSecret, "token": account.token,
                                    "send_rate": account.sendRate, "reserve": account.reserve]
@@ -75,12 +81,37 @@ public final class ProcessHarness: @unchecked Sendable {
         let created = try await TestHTTP.post("\(server.baseURL)/api/v1/accounts", TestHTTP.json(body), headers: auth)
         guard created.status == 201 else { throw TimedOut(description: "account not created: \(created.status) \(created.body)") }
         var sim: [String: Any] = ["appid": account.appid, "secret": account.appSecret, "token": account.token, "mode": mode,
-                                  "daily_quota": dailyQuota,
+                                  "daily_quota": dailyQuota, "materials": materials, "agents": agents,
                                   "callback_url": (callbackVia ?? [server]).map { "\($0.baseURL)/wechat/\(account.appid)" }.joined(separator: ",")]
         if let key = account.encodingAESKey { sim["encoding_aes_key"] = key }
         if let original = account.originalId { sim["original_id"] = original }
         let added = try await TestHTTP.post("\(simulator.baseURL)/sim/accounts", TestHTTP.json(sim))
         guard added.status == 201 else { throw TimedOut(description: "simulator account not created: \(added.body)") }
+    }
+
+    /// The permanent material every test account has on the simulated WeChat.
+    public static let materials = ["MEDIA_1", "MPNEWS_1", "THUMB_1"]
+
+    /// Uploads a file to kefu's media library (`curl -F type=… -F file=@…`); its kefu media id.
+    public func uploadMedia(_ appid: String, type: String, _ bytes: [UInt8], filename: String) async throws -> String {
+        let body = MediaFiles.multipart([.field("type", type), .file(bytes, filename: filename)])
+        var request = HTTPClientRequest(url: "\(server!.baseURL)/api/v1/accounts/\(appid)/media")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: MediaFiles.contentType)
+        for (name, value) in auth { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let answer = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        guard response.status.code < 300,
+              let id = (try? JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any])?["id"] as? String else {
+            throw TimedOut(description: "media not uploaded: \(response.status.code) \(answer)")
+        }
+        return id
+    }
+
+    /// Uploads the simulator accepted for an account.
+    public func wechatUploads(_ appid: String) async throws -> [[String: Any]] {
+        try await TestHTTP.get("\(simulator.baseURL)/sim/uploads?appid=\(appid)").json?["uploads"] as? [[String: Any]] ?? []
     }
 
     /// kefu's whole audience, every page: openid → (closes_at ms, remaining).

@@ -1,9 +1,11 @@
 import AsyncHTTPClient
 import Foundation
 import KefuCore
+import MultipartKit
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+import WeChatSimulator
 
 /// What `kefu demo` does once the simulator and kefu listen, narrated on standard output —
 /// all through the same public HTTP APIs a user would script against.
@@ -17,6 +19,7 @@ struct DemoScript: Service {
     static let secret = "demo0secret0demo0secret0demo0sec"
     static let token = "kefudemo"
     static let aesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+    static let agent = "xiaomei@demo"
 
     func run() async throws {
         let kefu = "http://127.0.0.1:\(try await ports.port(.kefu))"
@@ -33,6 +36,7 @@ struct DemoScript: Service {
         _ = try await post("\(simulator)/sim/accounts", [
             "appid": Self.appid, "secret": Self.secret, "token": Self.token, "encoding_aes_key": Self.aesKey,
             "original_id": "gh_de300de300de", "mode": "safe", "callback_url": "\(kefu)/wechat/\(Self.appid)",
+            "agents": [Self.agent],
         ])
         say("1. added the demo account \(Self.appid) to kefu and to the simulator (safe mode: AES-encrypted callbacks)")
         let run = try await post("\(simulator)/sim/run", ["appid": Self.appid, "followers": followers, "interactions": followers * 2, "seed": 2026])
@@ -70,6 +74,40 @@ struct DemoScript: Service {
             5. the simulator (playing WeChat) accepted \(received["count"] ?? 0) customer-service messages, e.g.
                  \(sample)
             """)
+        // Media: uploaded to kefu's library once; kefu uploads each file to WeChat when a send
+        // first needs it and keeps its WeChat id fresh.
+        let picture = try await upload("\(kefu)/api/v1/accounts/\(Self.appid)/media", type: "image", SampleMedia.png, filename: "poster.png")
+        let thumb = try await upload("\(kefu)/api/v1/accounts/\(Self.appid)/media", type: "thumb", SampleMedia.jpeg, filename: "card.jpg")
+        say("6. uploaded a picture (\(picture["id"] ?? "")) and a mini-program thumbnail (\(thumb["id"] ?? "")) to kefu's media library")
+        let image = try await post("\(kefu)/api/v1/tasks", [
+            "name": "Demo picture", "appid": Self.appid, "kf_account": Self.agent,
+            "message": ["msgtype": "image", "image": ["kefu_media": picture["id"] ?? ""]],
+        ])
+        let card = try await post("\(kefu)/api/v1/tasks", [
+            "name": "Demo mini-program card", "appid": Self.appid,
+            "message": ["msgtype": "miniprogrampage", "miniprogrampage": [
+                "title": "双十一 会场", "appid": "wx1234567890abcdef", "pagepath": "pages/sale/index", "thumb_kefu_media": thumb["id"] ?? "",
+            ]],
+        ])
+        for task in [image, card] {
+            let id = task["id"] as? Int ?? 0
+            while true {
+                let state = try await get("\(kefu)/api/v1/tasks/\(id)")
+                if ["completed", "cancelled"].contains(state["status"] as? String ?? "") {
+                    let stats = state["stats"] as? [String: Any] ?? [:]
+                    say("   task \(id) (\(state["name"] ?? "")): sent \(stats["sent"] ?? 0), skipped \(stats["skipped"] ?? 0), failed \(stats["failed"] ?? 0)")
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        let uploads = try await get("\(simulator)/sim/uploads?appid=\(Self.appid)")
+        let images = try await get("\(simulator)/sim/messages?appid=\(Self.appid)")
+        let imageBody = (images["messages"] as? [[String: Any]] ?? []).last { $0["msgtype"] as? String == "image" }?["body"] as? String ?? "-"
+        say("""
+            7. kefu uploaded each file to WeChat once (\(uploads["count"] ?? 0) uploads for both tasks), sent as agent \(Self.agent), e.g.
+                 \(imageBody)
+            """)
         if exitWhenDone {
             say("Done (--exit-when-done): the demo's servers stop now and its temporary files are removed.")
             return
@@ -87,6 +125,21 @@ struct DemoScript: Service {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        return try await execute(request)
+    }
+
+    /// `curl -F type=… -F file=@…`: a multipart upload, written by MultipartKit.
+    private func upload(_ url: String, type: String, _ bytes: [UInt8], filename: String) async throws -> [String: Any] {
+        let boundary = "kefu-demo-\(UInt32.random(in: .min ... .max))"
+        var body = ByteBuffer()
+        try MultipartSerializer().serialize(parts: [
+            MultipartPart(headers: ["Content-Disposition": "form-data; name=\"type\""], body: type),
+            MultipartPart(headers: ["Content-Disposition": "form-data; name=\"file\"; filename=\"\(filename)\""], body: bytes),
+        ], boundary: boundary, into: &body)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+        request.body = .bytes(body)
         return try await execute(request)
     }
 

@@ -19,6 +19,9 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("wechat-api"), help: "WeChat API base URL (default https://api.weixin.qq.com).")
     var wechatAPI: String?
 
+    @Option(help: "JSON file with the media limits per type (default: WeChat's; README, Media).")
+    var mediaLimits: String?
+
     @OptionGroup var logging: LoggingOptions
 
     /// The configuration reader: these options first, then the environment.
@@ -27,6 +30,7 @@ struct CommonOptions: ParsableArguments {
         if let database { values["kefu.database"] = .init(.string(database), isSecret: database.contains("@")) }
         if let windowPolicy { values["kefu.window.policy"] = .init(.string(windowPolicy), isSecret: false) }
         if let wechatAPI { values["kefu.wechat.api"] = .init(.string(wechatAPI), isSecret: false) }
+        if let mediaLimits { values["kefu.media.limits"] = .init(.string(mediaLimits), isSecret: false) }
         return logging.reader(extra: values)
     }
 }
@@ -65,6 +69,9 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Seconds between trimmer passes (default 30).")
     var trimInterval: Int?
 
+    @Option(help: "Seconds after which a library file's WeChat media id is uploaded again before use (default 216000, 2.5 days; WeChat keeps it 3).")
+    var mediaMaxAge: Int?
+
     @Option(help: "Days the interaction log is kept (default 30).")
     var logRetentionDays: Int?
 
@@ -78,6 +85,7 @@ struct WorkerOptions: ParsableArguments {
         if let leaseSeconds { values["kefu.lease.seconds"] = .init(.string("\(leaseSeconds)"), isSecret: false) }
         if let unknownOutcome { values["kefu.unknown.outcome"] = .init(.string(unknownOutcome), isSecret: false) }
         if let trimInterval { values["kefu.trim.interval"] = .init(.string("\(trimInterval)"), isSecret: false) }
+        if let mediaMaxAge { values["kefu.media.max.age"] = .init(.string("\(mediaMaxAge)"), isSecret: false) }
         if let logRetentionDays { values["kefu.log.retention.days"] = .init(.string("\(logRetentionDays)"), isSecret: false) }
         if let wechatUnreachableAfter {
             values["kefu.wechat.unreachable.after"] = .init(.string("\(wechatUnreachableAfter)"), isSecret: false)
@@ -117,6 +125,11 @@ enum ConfigurationLoader {
         let retention = try integer(config, "kefu.log.retention.days", option: "--log-retention-days", default: 30)
         guard retention >= 1 else { throw KefuError(.badConfiguration, "--log-retention-days: must be at least 1") }
         configuration.trimmer.logRetentionSeconds = Int64(retention) * 86_400
+        let mediaAge = try integer(config, "kefu.media.max.age", option: "--media-max-age", default: 216_000)
+        guard (1...259_200).contains(mediaAge) else {
+            throw KefuError(.badConfiguration, "--media-max-age: must be between 1 and 259200 seconds (WeChat keeps media 3 days)")
+        }
+        configuration.mediaMaxAgeMillis = Int64(mediaAge) * 1000
         let unreachable = try integer(config, "kefu.wechat.unreachable.after", option: "--wechat-unreachable-after", default: 60)
         guard (1...86_400).contains(unreachable) else {
             throw KefuError(.badConfiguration, "--wechat-unreachable-after: must be between 1 and 86400 seconds")
@@ -124,6 +137,9 @@ enum ConfigurationLoader {
         configuration.wechatUnreachableAfterMillis = Int64(unreachable) * 1000
         if let path = config.string(forKey: "kefu.window.policy") {
             configuration.windowPolicy = try loadPolicy(path)
+        }
+        if let path = config.string(forKey: "kefu.media.limits") {
+            configuration.mediaLimits = try loadMediaLimits(path)
         }
         try configuration.validate()
         return configuration
@@ -137,6 +153,18 @@ enum ConfigurationLoader {
             return try WindowPolicy.parse(json: data)
         } catch let error as KefuError {
             throw KefuError(.badConfiguration, "--window-policy \(path): \(error.message)")
+        }
+    }
+
+    static func loadMediaLimits(_ path: String) throws -> MediaLimits {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KefuError(.badConfiguration, "--media-limits: cannot read \(path)")
+        }
+        do {
+            guard let object = try? JSONSerialization.jsonObject(with: data) else { throw KefuError.invalid("media limits", "is not JSON") }
+            return try MediaLimits.parse(object)
+        } catch let error as KefuError {
+            throw KefuError(.badConfiguration, "--media-limits \(path): \(error.message)")
         }
     }
 

@@ -25,6 +25,9 @@ struct Simulator: AsyncParsableCommand {
     @Option(help: "Access token lifetime in seconds (WeChat: 7200).")
     var tokenLifetime: Int = 7200
 
+    @Option(help: "Seconds an uploaded temporary media id stays valid (WeChat: 259200, three days).")
+    var mediaLifetime: Int = 3 * 86_400
+
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -36,8 +39,10 @@ struct Simulator: AsyncParsableCommand {
             var policy = WindowPolicy.wechatDefault
             if let path = reader.string(forKey: "kefu.window.policy") { policy = try ConfigurationLoader.loadPolicy(path) }
             guard tokenLifetime >= 1 else { throw KefuError(.badConfiguration, "--token-lifetime: must be at least 1") }
+            guard mediaLifetime >= 1 else { throw KefuError(.badConfiguration, "--media-lifetime: must be at least 1") }
             guard (0...65_535).contains(port) else { throw KefuError(.badConfiguration, "--port: must be between 0 and 65535") }
-            let wechat = SimulatedWeChat(configuration: .init(policy: policy, tokenLifetimeSeconds: Int64(tokenLifetime)))
+            let wechat = SimulatedWeChat(configuration: .init(
+                policy: policy, tokenLifetimeSeconds: Int64(tokenLifetime), mediaLifetimeSeconds: Int64(mediaLifetime)))
             let app = buildSimulatorApplication(wechat: wechat, host: host, port: port, logger: logger) { [host] port in
                 say("WeChat simulator listening on http://\(host):\(port)  (point kefu at it with --wechat-api http://\(host):\(port))")
             }

@@ -70,6 +70,7 @@ struct RulesController<Context: RequestContext> {
             ["openid": row.openid, "state": row.state.rawValue, "attempts": row.attempts, "reason": row.reason ?? NSNull(),
              "errcode": row.errcode ?? NSNull(), "due_at": RFC3339.format(millis: row.dueAt),
              "sent_at": row.sentAt.map { RFC3339.format(millis: $0) } ?? NSNull(),
+             "wechat_media_id": row.wechatMedia ?? NSNull(),
              "lateness_ms": row.latenessMillis ?? NSNull()]
         }
     }
@@ -84,7 +85,7 @@ struct RulesController<Context: RequestContext> {
             rule.name = name
         }
         if let trigger = try body.object("trigger") {
-            let kinds = DelayedRule.Trigger.kinds.map(\.rawValue) + ["any"]
+            let kinds = DelayedRule.TriggerKind.allCases.map(\.rawValue) + ["any"]
             let kindText = try trigger.requiredString("kind", hint: ": one of \(kinds.joined(separator: ", "))")
             guard kinds.contains(kindText) else {
                 throw KefuError.invalid("trigger.kind", "must be one of \(kinds.joined(separator: ", "))")
@@ -95,7 +96,7 @@ struct RulesController<Context: RequestContext> {
                 guard kindText != "any" else { throw KefuError.invalid("trigger.key", "is not allowed with kind any") }
                 key = text
             }
-            rule.trigger = .init(kind: InteractionKind(rawValue: kindText), key: key)
+            rule.trigger = .init(kind: DelayedRule.TriggerKind(rawValue: kindText), key: key)
         }
         if body.has("delay_seconds") {
             guard let delay = try body.integer("delay_seconds"), (0...DelayedRule.maxDelaySeconds).contains(delay) else {
@@ -103,7 +104,7 @@ struct RulesController<Context: RequestContext> {
             }
             rule.delaySeconds = delay
         }
-        if let raw = body.raw("message") { rule.message = try CustomMessage(object: raw) }
+        if let message = try MessageInput.read(body, current: rule.message) { rule.message = message }
         if let value = try body.bool("enabled") { rule.enabled = value }
         if let value = try body.bool("once_per_follower") { rule.oncePerFollower = value }
         if body.has("cooldown_seconds") {
@@ -124,7 +125,8 @@ struct RulesController<Context: RequestContext> {
         [
             "id": rule.id, "name": rule.name, "appid": rule.appid,
             "trigger": ["kind": rule.trigger.kind?.rawValue ?? "any", "key": rule.trigger.key ?? NSNull()] as [String: Any],
-            "delay_seconds": rule.delaySeconds, "message": rule.message.jsonObject, "enabled": rule.enabled,
+            "delay_seconds": rule.delaySeconds, "message": rule.message.jsonObject, "kf_account": rule.message.kfAccount ?? NSNull(),
+            "enabled": rule.enabled,
             "once_per_follower": rule.oncePerFollower, "cooldown_seconds": rule.cooldownSeconds,
             "created_at": RFC3339.format(millis: rule.createdAt), "updated_at": RFC3339.format(millis: rule.updatedAt),
             "warnings": rule.warnings(policy: policy),

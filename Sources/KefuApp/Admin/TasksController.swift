@@ -7,9 +7,11 @@ import Logging
 /// `/api/v1/tasks`: scheduled broadcasts — create, list, read with progress, preview, cancel,
 /// pause, resume, test-send, and the per-recipient log.
 struct TasksController<Context: RequestContext> {
-    let store: any BroadcastStore & AccountReader
+    let store: any BroadcastStore & AccountReader & MediaStore
     let clock: any WallClock
     let bodyLimit: Int
+    /// When a library file's WeChat id is uploaded again before use (the preview says which are fresh).
+    var mediaMaxAgeMillis: Int64 = 216_000_000
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.post("/tasks", use: create)
@@ -34,10 +36,10 @@ struct TasksController<Context: RequestContext> {
         let appid = try body.requiredString("appid")
         guard try await store.account(appid: appid) != nil else { throw KefuError.invalid("appid", "no account \(appid)") }
         let sendAt = try Self.sendAt(body, now: clock.nowMillis())
-        guard let message = body.raw("message") else { throw KefuError.invalid("message", "is required") }
+        guard body.has("message"), let message = try MessageInput.read(body) else { throw KefuError.invalid("message", "is required") }
         let now = clock.nowMillis()
         var task = BroadcastTask(appid: appid, name: name, description: description, sendAt: sendAt,
-                                 message: try CustomMessage(object: message), createdAt: now, updatedAt: now)
+                                 message: message, createdAt: now, updatedAt: now)
         task.id = try await store.createTask(task)
         context.logger.info("task created", metadata: ["kefu.task.id": "\(task.id)", "kefu.appid": "\(appid)"])
         return try await respond(.created, task)
@@ -88,7 +90,22 @@ struct TasksController<Context: RequestContext> {
         guard let preview = try await store.taskPreview(id: task.id, now: clock.nowMillis()) else {
             throw KefuError(.notFound, "no task \(task.id)")
         }
+        // The library files the message uses, and whether each has a WeChat id fresh enough to
+        // send with now (otherwise the first send uploads it).
+        let now = clock.nowMillis()
+        var media: [[String: Any]] = []
+        for (id, kind, field) in task.message.kefuMedia {
+            let item = try await store.media(appid: task.appid, id: id)
+            let fresh = item.flatMap { item in item.wechatUploadedAt.map { now - $0 < mediaMaxAgeMillis } } ?? false
+            media.append([
+                "id": id, "type": kind.rawValue, "field": field, "exists": item != nil,
+                "filename": item?.filename ?? NSNull(), "wechat_media_id": item?.wechatMediaId ?? NSNull(),
+                "wechat_uploaded_at": item?.wechatUploadedAt.map { RFC3339.format(millis: $0) } ?? NSNull(),
+                "fresh": fresh,
+            ])
+        }
         return try JSONBody.object(.ok, [
+            "media": media,
             "reachable_now": preview.reachableNow,
             "reachable_at_send": preview.reachableAtSend,
             "closing_before_reached": preview.closingBeforeReached,
@@ -106,7 +123,8 @@ struct TasksController<Context: RequestContext> {
         return try query.page(rows) { row in
             var item: [String: Any] = ["openid": row.openid, "state": row.state.rawValue, "attempts": row.attempts,
                                        "reason": row.reason ?? NSNull(), "errcode": row.errcode ?? NSNull(),
-                                       "sent_at": row.sentAt.map { RFC3339.format(millis: $0) } ?? NSNull()]
+                                       "sent_at": row.sentAt.map { RFC3339.format(millis: $0) } ?? NSNull(),
+                                       "wechat_media_id": row.wechatMedia ?? NSNull()]
             if row.test { item["test"] = true }
             return item
         }
@@ -174,7 +192,7 @@ struct TasksController<Context: RequestContext> {
         return [
             "id": task.id, "name": task.name, "description": task.description ?? NSNull(), "appid": task.appid,
             "send_at": RFC3339.format(millis: task.sendAt), "status": task.status.rawValue,
-            "message": task.message.jsonObject,
+            "message": task.message.jsonObject, "kf_account": task.message.kfAccount ?? NSNull(),
             "created_at": RFC3339.format(millis: task.createdAt), "updated_at": RFC3339.format(millis: task.updatedAt),
             "started_at": task.snapshotAt.map { RFC3339.format(millis: $0) } ?? NSNull(),
             "stats": [

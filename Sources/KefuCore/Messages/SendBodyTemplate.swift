@@ -6,11 +6,15 @@
 public struct SendBodyTemplate: Sendable {
     let prefix: [UInt8]
     let suffix: [UInt8]
-    let message: CustomMessage
+    public let message: CustomMessage
 
     /// Nil when the stored message is unreadable.
     public init?(json: String) {
         guard let message = try? CustomMessage(json: json) else { return nil }
+        self.init(message: message)
+    }
+
+    public init(message: CustomMessage) {
         self.message = message
         let body = message.sendBody(to: Self.placeholder)
         let marker = Array("\"\(Self.placeholder)\"".utf8)

@@ -40,11 +40,14 @@ public struct DeliveryRecord: Sendable, Equatable {
     public var dueAt: Int64
     public var sentAt: Int64?
     public var test: Bool
+    /// The WeChat media ids the message was sent with (a library file's id at the time), or nil.
+    public var wechatMedia: String?
 
     /// How late after its due time it was sent.
     public var latenessMillis: Int64? { sentAt.map { $0 - dueAt } }
 
-    public init(id: Int64, openid: String, state: DeliveryState, reason: String?, errcode: Int?, attempts: Int, dueAt: Int64, sentAt: Int64?, test: Bool) {
+    public init(id: Int64, openid: String, state: DeliveryState, reason: String?, errcode: Int?, attempts: Int, dueAt: Int64, sentAt: Int64?,
+                test: Bool, wechatMedia: String? = nil) {
         self.id = id
         self.openid = openid
         self.state = state
@@ -54,6 +57,7 @@ public struct DeliveryRecord: Sendable, Equatable {
         self.dueAt = dueAt
         self.sentAt = sentAt
         self.test = test
+        self.wechatMedia = wechatMedia
     }
 }
 
@@ -110,12 +114,15 @@ public struct DeliveryResult: Sendable, Equatable {
     public var ledgerEffect: LedgerEffect?
     /// When the call finished.
     public var at: Int64
+    /// The WeChat media ids the body carried in place of library files (comma-separated), for the log.
+    public var wechatMedia: String?
 
-    public init(delivery: ClaimedDelivery, outcome: Outcome, ledgerEffect: LedgerEffect? = nil, at: Int64) {
+    public init(delivery: ClaimedDelivery, outcome: Outcome, ledgerEffect: LedgerEffect? = nil, at: Int64, wechatMedia: String? = nil) {
         self.delivery = delivery
         self.outcome = outcome
         self.ledgerEffect = ledgerEffect
         self.at = at
+        self.wechatMedia = wechatMedia
     }
 }
 

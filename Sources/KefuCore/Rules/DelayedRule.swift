@@ -1,13 +1,30 @@
 /// A delayed message rule (延时客服消息): when a follower's interaction matches the trigger, the
 /// message is sent `delaySeconds` later — if the follower's window is still open then.
 public struct DelayedRule: Sendable, Equatable {
+    /// What a rule waits for: an interaction kind, or `menu` — a tap on an option of a menu
+    /// message (recorded as a message whose key is the option's id).
+    public enum TriggerKind: String, Sendable, CaseIterable {
+        case message, subscribe, scan, click, menu
+
+        /// The interaction kind this trigger fires on (and whose grant reaches the follower).
+        public var interactionKind: InteractionKind {
+            switch self {
+            case .message, .menu: .message
+            case .subscribe: .subscribe
+            case .scan: .scan
+            case .click: .click
+            }
+        }
+    }
+
     public struct Trigger: Sendable, Equatable {
-        /// `message`, `subscribe`, `scan`, `click`, or nil for any of them.
-        public var kind: InteractionKind?
-        /// Keyword contained in a text message; QR scene for subscribe and scan; menu EventKey for click.
+        /// `message`, `subscribe`, `scan`, `click`, `menu`, or nil for any interaction of the first four.
+        public var kind: TriggerKind?
+        /// Keyword contained in a text message; QR scene for subscribe and scan; menu EventKey for
+        /// click; the option id for menu.
         public var key: String?
 
-        public init(kind: InteractionKind?, key: String? = nil) {
+        public init(kind: TriggerKind?, key: String? = nil) {
             self.kind = kind
             self.key = key
         }
@@ -16,7 +33,12 @@ public struct DelayedRule: Sendable, Equatable {
         public static let kinds: [InteractionKind] = [.message, .subscribe, .scan, .click]
 
         public func matches(_ interaction: Interaction) -> Bool {
-            guard Self.kinds.contains(interaction.kind), kind == nil || kind == interaction.kind else { return false }
+            guard Self.kinds.contains(interaction.kind), kind == nil || kind?.interactionKind == interaction.kind else { return false }
+            if kind == .menu {
+                // A tap on a menu option: a message carrying the option's id (any option without a key).
+                guard let tapped = interaction.key else { return false }
+                return key == nil || tapped == key
+            }
             guard let key else { return true }
             if interaction.kind == .message {
                 guard let content = interaction.content else { return false }
@@ -60,7 +82,7 @@ public struct DelayedRule: Sendable, Equatable {
 
     /// Why the window policy makes this rule unreachable for some (or all) followers.
     public func warnings(policy: WindowPolicy) -> [String] {
-        let kinds = trigger.kind.map { [$0] } ?? Trigger.kinds
+        let kinds = trigger.kind.map { [$0.interactionKind] } ?? Trigger.kinds
         var warnings: [String] = []
         let message = policy.grant(for: .message)
         for kind in kinds {

@@ -13,6 +13,7 @@ enum PGValue: Sendable {
     case texts([String])
     case ints([Int64])
     case bools([Bool])
+    case bytes([UInt8])
     case null
 
     static func int(_ value: Int) -> PGValue { .int(Int64(value)) }
@@ -22,6 +23,7 @@ enum PGValue: Sendable {
         case .value(.int(let number)): self = .int(number)
         case .value(.text(let text)): self = .text(text)
         case .value(.double(let number)): self = .double(number)
+        case .value(.bytes(let bytes)): self = .bytes(bytes)
         case .value(.null): self = .null
         case .ints(let numbers): self = .ints(numbers)
         case .texts(let texts): self = .texts(texts)
@@ -74,6 +76,7 @@ public struct PGSession: SQLSession {
             case .texts(let texts): bindings.append(texts)
             case .ints(let numbers): bindings.append(numbers)
             case .bools(let flags): bindings.append(flags)
+            case .bytes(let bytes): bindings.append(ByteBuffer(bytes: bytes))
             case .null: bindings.appendNull()
             }
         }
@@ -106,6 +109,11 @@ public struct PGRow: StoreRow, Sendable {
         let cell = row[name]
         guard cell.bytes != nil else { return nil }
         return try? cell.decode(String.self)
+    }
+    public func optionalBytes(_ name: String) -> [UInt8]? {
+        let cell = row[name]
+        guard let bytes = cell.bytes else { return nil }
+        return Array(bytes.readableBytesView)
     }
 }
 

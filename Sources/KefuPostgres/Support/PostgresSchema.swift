@@ -222,5 +222,31 @@ enum PostgresSchema {
         [
             "ALTER TABLE deliveries ADD COLUMN started_at BIGINT",
         ],
+        // 6: the media library. The bytes live in the store, so every host can upload them to
+        // WeChat; wechat_media_id is the temporary id WeChat gave the last upload, and
+        // upload_owner/upload_until the right to upload it again (one process at a time).
+        [
+            """
+            CREATE TABLE media (
+                id TEXT COLLATE "C" PRIMARY KEY,
+                appid TEXT COLLATE "C" NOT NULL,
+                kind TEXT COLLATE "C" NOT NULL,
+                filename TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                bytes BIGINT NOT NULL,
+                sha256 TEXT COLLATE "C" NOT NULL,
+                created_at BIGINT NOT NULL,
+                content BYTEA NOT NULL,
+                wechat_media_id TEXT,
+                wechat_uploaded_at BIGINT,
+                upload_owner TEXT,
+                upload_until BIGINT
+            )
+            """,
+            "CREATE UNIQUE INDEX media_same_bytes ON media (appid, kind, sha256)",
+            "CREATE INDEX media_account ON media (appid, created_at, id)",
+            // The WeChat media ids a delivery was sent with, for the per-recipient log.
+            "ALTER TABLE deliveries ADD COLUMN wechat_media TEXT",
+        ],
     ]
 }

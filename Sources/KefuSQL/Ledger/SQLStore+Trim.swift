@@ -53,7 +53,12 @@ extension SQLStore {
             guard let appid = try await db.fetchOne(
                 "SELECT appid FROM deleted_accounts ORDER BY deleted_at LIMIT 1\(SQL.skipLocked)")?.string("appid")
             else { return 0 }
-            var total = 0
+            // Media first, a few at a time: each row holds a file of up to 10 MB, so a batch of
+            // them is a whole pass's worth of work.
+            let mediaBatch = 16
+            var total = try await db.run(
+                "DELETE FROM media WHERE id IN (SELECT id FROM media WHERE appid = \(appid) LIMIT \(mediaBatch))")
+            if total == mediaBatch { return limit }
             let statements: [(Int) -> SQL] = [
                 { "DELETE FROM grants WHERE (appid, openid, kind) IN (SELECT appid, openid, kind FROM grants WHERE appid = \(appid) LIMIT \($0))" },
                 { "DELETE FROM followers WHERE (appid, openid) IN (SELECT appid, openid FROM followers WHERE appid = \(appid) LIMIT \($0))" },

@@ -37,12 +37,22 @@ extension SQLQueueSettling {
             // Sends that went out, in one statement. The truth wins even if the lease was lost
             // meanwhile: it was sent.
             let sent = results.filter { if case .sent = $0.outcome { true } else { false } }
-            if !sent.isEmpty {
+            if !sent.isEmpty, sent.allSatisfy({ $0.wechatMedia == nil }) {
                 try await db.run(
                     """
                     UPDATE deliveries SET state = 'sent', sent_at = v.at, errcode = 0, reason = NULL, attempts = attempts + 1,
                         lease_owner = NULL, lease_expires_at = NULL
                     FROM \(table: [("id", .ints(sent.map(\.delivery.id))), ("at", .ints(sent.map(\.at)))]) AS v
+                    WHERE deliveries.id = v.id AND deliveries.state IN ('sending', 'pending', 'skipped')
+                    """)
+            } else if !sent.isEmpty {
+                // Messages naming library files: the WeChat ids they went out with, for the log.
+                try await db.run(
+                    """
+                    UPDATE deliveries SET state = 'sent', sent_at = v.at, errcode = 0, reason = NULL, attempts = attempts + 1,
+                        lease_owner = NULL, lease_expires_at = NULL, wechat_media = NULLIF(v.media, '')
+                    FROM \(table: [("id", .ints(sent.map(\.delivery.id))), ("at", .ints(sent.map(\.at))),
+                                  ("media", .texts(sent.map { $0.wechatMedia ?? "" }))]) AS v
                     WHERE deliveries.id = v.id AND deliveries.state IN ('sending', 'pending', 'skipped')
                     """)
             }
@@ -58,7 +68,7 @@ extension SQLQueueSettling {
                     changed = try await db.run(
                         """
                         UPDATE deliveries SET state = \(state), reason = \(reason), errcode = \(errcode), attempts = attempts + 1,
-                            lease_owner = NULL, lease_expires_at = NULL
+                            lease_owner = NULL, lease_expires_at = NULL, wechat_media = \(result.wechatMedia)
                         WHERE id = \(delivery.id) AND state = 'sending' AND lease_owner = \(owner)
                         """)
                 case .retry(let dueAt, let errcode, let counts):

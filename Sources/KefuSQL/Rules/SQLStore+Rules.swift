@@ -7,6 +7,7 @@ import KefuStore
 extension SQLStore {
     public func createRule(_ rule: DelayedRule) async throws -> Int64 {
         try await inTransaction { db in
+            try await Self.checkMediaReferences(db, appid: rule.appid, message: rule.message)
             let id = try await db.fetchOne(
                 """
                 INSERT INTO rules (appid, name, trigger_kind, trigger_key, delay_seconds, message, enabled, once_per_follower,
@@ -37,6 +38,7 @@ extension SQLStore {
 
     public func updateRule(_ rule: DelayedRule) async throws {
         try await inTransaction { db in
+            try await Self.checkMediaReferences(db, appid: rule.appid, message: rule.message)
             guard try await db.run(
                 """
                 UPDATE rules SET appid = \(rule.appid), name = \(rule.name), trigger_kind = \(rule.trigger.kind?.rawValue),

@@ -7,6 +7,7 @@ import KefuStore
 extension SQLStore {
     public func createTask(_ task: BroadcastTask) async throws -> Int64 {
         try await inTransaction { db in
+            try await Self.checkMediaReferences(db, appid: task.appid, message: task.message)
             let id = try await db.fetchOne(
                 """
                 INSERT INTO tasks (appid, name, description, send_at, message, status, created_at, updated_at)

@@ -184,5 +184,31 @@ enum SQLiteSchema {
         [
             "ALTER TABLE deliveries ADD COLUMN started_at INTEGER",
         ],
+        // 7: the media library. The bytes live in the store; wechat_media_id is the temporary
+        // id WeChat gave the last upload, and upload_owner/upload_until the right to upload it
+        // again (one process at a time, as with tokens).
+        [
+            """
+            CREATE TABLE media (
+                id TEXT PRIMARY KEY,
+                appid TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                filename TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                bytes INTEGER NOT NULL,
+                sha256 TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                content BLOB NOT NULL,
+                wechat_media_id TEXT,
+                wechat_uploaded_at INTEGER,
+                upload_owner TEXT,
+                upload_until INTEGER
+            )
+            """,
+            "CREATE UNIQUE INDEX media_same_bytes ON media (appid, kind, sha256)",
+            "CREATE INDEX media_account ON media (appid, created_at, id)",
+            // The WeChat media ids a delivery was sent with, for the per-recipient log.
+            "ALTER TABLE deliveries ADD COLUMN wechat_media TEXT",
+        ],
     ]
 }

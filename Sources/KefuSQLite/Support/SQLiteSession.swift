@@ -1,5 +1,6 @@
 import KefuSQL
 import KefuStore
+import NIOCore
 import SQLiteNIO
 
 /// The embedded store's side of the SQL layer: `?` placeholders, lists expanded one bind per
@@ -27,6 +28,7 @@ public struct SQLiteSession: SQLSession {
         case .value(.int(let number)): .integer(Int(number))
         case .value(.text(let text)): .text(text)
         case .value(.double(let number)): .float(number)
+        case .value(.bytes(let bytes)): .blob(ByteBuffer(bytes: bytes))
         case .value(.null): .null
         // `render(for: .sqlite)` expands lists into one bind per item.
         case .ints, .texts: preconditionFailure("SQLite has no array binds")

@@ -2,7 +2,9 @@ import KefuCore
 
 /// Broadcast tasks as operators see them: the admin API.
 public protocol BroadcastStore: Sendable {
-    /// Stores a new task and returns its id.
+    /// Stores a new task and returns its id. A message naming library files not in the
+    /// account's library (or of the wrong kind) is refused with a 422 naming the field, checked
+    /// in the same transaction.
     func createTask(_ task: BroadcastTask) async throws -> Int64
     func task(id: Int64) async throws -> BroadcastTask?
     func tasks(appid: String?, status: BroadcastTask.Status?, limit: Int) async throws -> [BroadcastTask]

@@ -3,6 +3,7 @@ import KefuCore
 /// Delayed rules as operators see them: the admin API.
 public protocol RuleStore: Sendable {
     /// Stores a new rule; returns its id. Rules only apply to interactions received after this.
+    /// Library files its message names are checked as for tasks (`createTask`), as on update.
     func createRule(_ rule: DelayedRule) async throws -> Int64
     func rule(id: Int64) async throws -> DelayedRule?
     func rules(appid: String?) async throws -> [DelayedRule]

@@ -19,6 +19,9 @@ public final class MemoryWeChat: WeChatClient {
         var inFlight = 0
         var maxInFlight = 0
         var tokenCalls = 0
+        var uploads: [String] = []
+        var uploadAnswers: [Int] = []
+        var uploadGate: [CheckedContinuation<Void, Never>]? = nil
         var gate: [CheckedContinuation<Void, Never>]? = nil
     }
 
@@ -48,6 +51,47 @@ public final class MemoryWeChat: WeChatClient {
     public var maxInFlight: Int { state.withLock { $0.maxInFlight } }
     public var inFlight: Int { state.withLock { $0.inFlight } }
     public var tokenCalls: Int { state.withLock { $0.tokenCalls } }
+    /// The filenames uploaded, in order.
+    public var uploads: [String] { state.withLock { $0.uploads } }
+
+    /// Errcodes for the next uploads, in order; after them, success.
+    public func scriptUploads(_ errcodes: [Int]) { state.withLock { $0.uploadAnswers = errcodes } }
+
+    /// Uploads held by `holdUploads()`, waiting.
+    public var uploadsWaiting: Int { state.withLock { $0.uploadGate?.count ?? 0 } }
+
+    /// Holds every upload until `openUploads()`.
+    public func holdUploads() { state.withLock { $0.uploadGate = $0.uploadGate ?? [] } }
+
+    public func openUploads() {
+        let waiting = state.withLock { state in
+            defer { state.uploadGate = nil }
+            return state.uploadGate ?? []
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+
+    public func uploadMedia(accessToken: String, type: String, filename: String, contentType: String, content: [UInt8]) async throws
+        -> Result<String, WeChatError> {
+        let held = state.withLock { $0.uploadGate != nil }
+        if held {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state in
+                    guard state.uploadGate != nil else { return true }
+                    state.uploadGate?.append(continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+        let (count, errcode) = state.withLock { state in
+            state.uploads.append(filename)
+            let errcode = state.uploadAnswers.isEmpty ? 0 : state.uploadAnswers.removeFirst()
+            return (state.uploads.count, errcode)
+        }
+        if errcode != 0 { return .failure(WeChatError(errcode: errcode, errmsg: "refused")) }
+        return .success("MEDIA-\(count)")
+    }
 
     public func stableToken(appid: String, secret: String, forceRefresh: Bool) async throws -> Result<(String, Int64), WeChatError> {
         state.withLock { $0.tokenCalls += 1 }

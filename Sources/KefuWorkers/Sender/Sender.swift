@@ -2,6 +2,7 @@ import KefuCore
 import KefuStore
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Drains the send queue as a pipeline: claims due deliveries (earliest window close first,
 /// within each account's rate and budget, leased) while earlier ones are still being sent, marks
@@ -50,13 +51,17 @@ public struct Sender: Service {
     let configuration: Configuration
     let logger: Logger
     let onResult: @Sendable (DeliveryResult) -> Void
+    /// WeChat ids for the library files messages name; nil: such messages fail.
+    let media: MediaProvider?
+    let resolved = ResolvedTemplates()
 
-    public init(store: any SendQueue & AccountReader & AccountPauses, api: any WeChatClient, tokens: TokenProvider, reachability: WeChatReachability = .init(),
-                clock: any WallClock, owner: String,
+    public init(store: any SendQueue & AccountReader & AccountPauses, api: any WeChatClient, tokens: TokenProvider, media: MediaProvider? = nil,
+                reachability: WeChatReachability = .init(), clock: any WallClock, owner: String,
                 configuration: Configuration, logger: Logger, onResult: @escaping @Sendable (DeliveryResult) -> Void = { _ in }) {
         self.store = store
         self.api = api
         self.tokens = tokens
+        self.media = media
         self.reachability = reachability
         self.clock = clock
         self.owner = owner
@@ -202,9 +207,27 @@ public struct Sender: Service {
         guard let account else {
             return (DeliveryResult(delivery: delivery, outcome: .failed(reason: "account deleted", errcode: nil), at: now), nil)
         }
-        guard let body = template?.body(to: delivery.openid) else {
+        guard var template else {
             return (DeliveryResult(delivery: delivery, outcome: .failed(reason: "stored message unreadable", errcode: nil), at: now), nil)
         }
+        // Library files become the WeChat ids they have now (uploaded first when they have none fresh).
+        var mediaIds: [String: String] = [:]
+        let unresolved = template.message
+        if !unresolved.kefuMedia.isEmpty {
+            guard let media else {
+                return (DeliveryResult(delivery: delivery, outcome: .failed(reason: "media library not available to this sender", errcode: nil), at: now), nil)
+            }
+            do {
+                mediaIds = try await media.wechatIds(for: unresolved, account: account)
+            } catch {
+                return mediaFailed(delivery, account: account, error: error)
+            }
+            guard let resolvedTemplate = resolved.template(unresolved, stored: delivery.message, mediaIds) else {
+                return (DeliveryResult(delivery: delivery, outcome: .failed(reason: "media not resolved", errcode: nil), at: now), nil)
+            }
+            template = resolvedTemplate
+        }
+        var body = template.body(to: delivery.openid)
         var token: String
         do {
             token = try await tokens.token(for: account)
@@ -242,8 +265,25 @@ public struct Sender: Service {
                                            at: clock.nowMillis()), pause)
                 }
             }
+            if answer.errcode == 40007, !mediaIds.isEmpty, let media {
+                // WeChat no longer knows a media id (deleted early, or older than kefu thought):
+                // upload again — once for every process, the first to ask doing it — and resend.
+                var fresh: [String: String] = [:]
+                do {
+                    for (id, stale) in mediaIds { fresh[id] = try await media.refresh(appid: account.appid, id: id, account: account, stale: stale) }
+                } catch {
+                    return mediaFailed(delivery, account: account, error: error)
+                }
+                guard let again = resolved.template(unresolved, stored: delivery.message, fresh) else {
+                    return (DeliveryResult(delivery: delivery, outcome: .failed(reason: "media not resolved", errcode: nil), at: now), nil)
+                }
+                mediaIds = fresh
+                body = again.body(to: delivery.openid)
+                answer = try await api.customSend(accessToken: token, body: body)
+            }
             let decision = SendPolicy.decide(errcode: answer.errcode, attempts: delivery.attempts, now: clock.nowMillis())
-            return (DeliveryResult(delivery: delivery, outcome: decision.outcome, ledgerEffect: decision.ledgerEffect, at: clock.nowMillis()),
+            return (DeliveryResult(delivery: delivery, outcome: decision.outcome, ledgerEffect: decision.ledgerEffect, at: clock.nowMillis(),
+                                   wechatMedia: Self.mediaNote(mediaIds)),
                     decision.pauseAccount)
         } catch WeChatAPI.CallError.notSent(let why) {
             return notSent(delivery, error: .notSent(why))
@@ -281,6 +321,37 @@ public struct Sender: Service {
                 verdict.pause)
     }
 
+    /// A delivery whose message's media could not be given a WeChat id: WeChat busy is retried
+    /// with the -1 back-off; another process still uploading, a lost answer or a failing store,
+    /// later without an attempt counted; WeChat refusing the file or the file gone, failed
+    /// with the reason. Token and reachability failures as for a send.
+    func mediaFailed(_ delivery: ClaimedDelivery, account: Account, error: any Error) -> (DeliveryResult, AccountPause?) {
+        let now = clock.nowMillis()
+        switch error {
+        case let failure as MediaProvider.Failure where failure.errcode == -1:
+            let decision = SendPolicy.decide(errcode: -1, attempts: delivery.attempts, now: now)
+            return (DeliveryResult(delivery: delivery, outcome: decision.outcome, at: now), nil)
+        case let failure as MediaProvider.Failure where failure.retryable:
+            return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: now + 5_000, errcode: nil, countsAsAttempt: false), at: now), nil)
+        case let failure as MediaProvider.Failure:
+            return (DeliveryResult(delivery: delivery, outcome: .failed(reason: failure.reason, errcode: failure.errcode), at: now), nil)
+        case let failure as TokenProvider.Failure where SendPolicy.credentialsRefused(failure.errcode):
+            let pause = SendPolicy.credentialsPause(errcode: failure.errcode, now: now)
+            return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: now, errcode: failure.errcode, countsAsAttempt: false), at: now), pause)
+        case WeChatAPI.CallError.notSent(let why):
+            return notSent(delivery, error: .notSent(why))
+        default:
+            // The upload's answer was lost, or the store failed: the message itself was not sent.
+            logger.warning("no WeChat media id", metadata: ["kefu.appid": "\(account.appid)", "error": "\(String(reflecting: error))"])
+            return (DeliveryResult(delivery: delivery, outcome: .retry(dueAt: now + 5_000, errcode: nil, countsAsAttempt: false), at: now), nil)
+        }
+    }
+
+    /// The WeChat ids a delivery used, for its log: in the order of the library ids.
+    static func mediaNote(_ ids: [String: String]) -> String? {
+        ids.isEmpty ? nil : ids.sorted { $0.key < $1.key }.map(\.value).joined(separator: ",")
+    }
+
     /// WeChat answered: after a time unreachable, the pauses that set are lifted at once.
     func answered() async {
         guard let change = reachability.answered(now: clock.nowMillis()), case .recovered(let afterMillis) = change else { return }
@@ -291,6 +362,25 @@ public struct Sender: Service {
             logger.warning("lifting the unreachable pauses failed; they expire by themselves",
                            metadata: ["error": "\(String(reflecting: error))"])
         }
+    }
+}
+
+/// Send-body templates of messages whose library files are resolved to WeChat ids, by message
+/// and ids: a broadcast's million deliveries share one, as they share the unresolved one.
+final class ResolvedTemplates: Sendable {
+    private let cache = Mutex<[String: SendBodyTemplate]>([:])
+
+    /// `stored`: the message as the delivery holds it (its cache key, never re-serialised).
+    func template(_ message: CustomMessage, stored: String, _ ids: [String: String]) -> SendBodyTemplate? {
+        let key = stored + "\u{0}" + ids.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        if let cached = cache.withLock({ $0[key] }) { return cached }
+        guard let resolved = message.resolvingMedia(ids) else { return nil }
+        let template = SendBodyTemplate(message: resolved)
+        cache.withLock { cache in
+            if cache.count >= 256 { cache.removeAll() }
+            cache[key] = template
+        }
+        return template
     }
 }
 

@@ -46,6 +46,8 @@ extension Push {
             }
         } else if Self.messageTypes.contains(msgType) {
             kind = .message
+            // A tap on a menu message's option: menu rules match its id.
+            key = menuId
         } else {
             kind = .other
         }

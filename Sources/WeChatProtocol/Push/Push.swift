@@ -11,9 +11,11 @@ public struct Push: Sendable, Equatable {
     public var eventKey: String?
     public var msgId: String?
     public var content: String?
+    /// The option id of a menu message a follower tapped (a text message's `bizmsgmenuid`).
+    public var menuId: String?
 
     public init(toUserName: String, fromUserName: String, createTime: Int64, msgType: String,
-                event: String? = nil, eventKey: String? = nil, msgId: String? = nil, content: String? = nil) {
+                event: String? = nil, eventKey: String? = nil, msgId: String? = nil, content: String? = nil, menuId: String? = nil) {
         self.toUserName = toUserName
         self.fromUserName = fromUserName
         self.createTime = createTime
@@ -22,6 +24,7 @@ public struct Push: Sendable, Equatable {
         self.eventKey = eventKey
         self.msgId = msgId
         self.content = content
+        self.menuId = menuId
     }
 
     public struct Malformed: Error, Equatable, Sendable, CustomStringConvertible {
@@ -53,7 +56,7 @@ public struct Push: Sendable, Equatable {
         return try build(
             to: field("ToUserName"), from: field("FromUserName"), createTime: field("CreateTime"),
             msgType: field("MsgType"), event: field("Event"), eventKey: root["EventKey"]?.text,
-            msgId: field("MsgId"), content: root["Content"]?.text)
+            msgId: field("MsgId"), content: root["Content"]?.text, menuId: field("bizmsgmenuid"))
     }
 
     private static func parseJSON(_ bytes: [UInt8]) throws(Malformed) -> Push {
@@ -70,12 +73,12 @@ public struct Push: Sendable, Equatable {
         return try build(
             to: field("ToUserName"), from: field("FromUserName"), createTime: field("CreateTime"),
             msgType: field("MsgType"), event: field("Event"), eventKey: field("EventKey"),
-            msgId: field("MsgId"), content: field("Content"))
+            msgId: field("MsgId"), content: field("Content"), menuId: field("bizmsgmenuid"))
     }
 
     private static func build(
         to: String?, from: String?, createTime: String?, msgType: String?,
-        event: String?, eventKey: String?, msgId: String?, content: String?
+        event: String?, eventKey: String?, msgId: String?, content: String?, menuId: String?
     ) throws(Malformed) -> Push {
         guard let to else { throw Malformed("ToUserName is missing") }
         guard let from else { throw Malformed("FromUserName is missing") }
@@ -84,9 +87,12 @@ public struct Push: Sendable, Equatable {
         guard let seconds = Int64(createTime), seconds > 0 else { throw Malformed("CreateTime is not a Unix time") }
         guard let msgType else { throw Malformed("MsgType is missing") }
         if msgType == "event", event == nil { throw Malformed("Event is missing from an event push") }
+        // A menu option id is kept only where a menu rule can use it: on a text message, and
+        // no longer than a rule's key may be.
+        let menuId = msgType == "text" ? menuId.flatMap { $0.utf8.count <= 128 ? $0 : nil } : nil
         return Push(toUserName: to, fromUserName: from, createTime: seconds, msgType: msgType,
                     event: event, eventKey: eventKey.flatMap { $0.isEmpty ? nil : $0 },
-                    msgId: msgId, content: content)
+                    msgId: msgId, content: content, menuId: menuId)
     }
 }
 

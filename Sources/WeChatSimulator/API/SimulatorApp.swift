@@ -57,6 +57,9 @@ enum SimJSON {
         if let token = answer.accessToken {
             object = ["access_token": token, "expires_in": answer.expiresIn ?? 7200]
         }
+        if let mediaId = answer.mediaId {
+            object = ["type": answer.mediaType ?? "", "media_id": mediaId, "created_at": answer.createdAt ?? 0]
+        }
         return response(.ok, object)
     }
 }

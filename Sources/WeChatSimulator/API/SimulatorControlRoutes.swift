@@ -21,7 +21,7 @@ struct SimulatorControlRoutes {
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.post("/sim/accounts") { request, _ -> Response in
             guard let account = try? JSONDecoder().decode(SimulatedAccount.self, from: Data(try await SimJSON.body(request))) else {
-                return SimJSON.error(.unprocessableContent, "expected {appid, secret, token, encoding_aes_key?, mode?, original_id?, callback_url?, daily_quota?}")
+                return SimJSON.error(.unprocessableContent, "expected {appid, secret, token, encoding_aes_key?, mode?, original_id?, callback_url?, daily_quota?, agents?, materials?}")
             }
             if account.mode != .plain {
                 guard let key = account.encodingAESKey, (try? MessageCrypto(encodingAESKey: key)) != nil else {
@@ -118,6 +118,16 @@ struct SimulatorControlRoutes {
             struct Pushes: Encodable { var count: Int; var pushes: [PushedAction] }
             let pushes = await wechat.pushed(appid: query.get("appid"), openid: query.get("openid"))
             return try SimJSON.encoded(Pushes(count: pushes.count, pushes: pushes))
+        }
+        router.get("/sim/uploads") { request, _ -> Response in
+            struct Uploads: Encodable { var count: Int; var uploads: [MediaUpload] }
+            let uploads = await wechat.mediaUploads(appid: request.uri.queryParameters.get("appid"))
+            return try SimJSON.encoded(Uploads(count: uploads.count, uploads: uploads))
+        }
+        router.post("/sim/media/forget") { request, _ -> Response in
+            // WeChat's three days, at once: every temporary media id (of one account) is gone.
+            let forgotten = await wechat.forgetMedia(appid: request.uri.queryParameters.get("appid"))
+            return SimJSON.response(.ok, ["forgotten": forgotten])
         }
         router.post("/sim/faults") { request, _ -> Response in
             guard let faults = try? JSONDecoder().decode(Faults.self, from: Data(try await SimJSON.body(request))) else {

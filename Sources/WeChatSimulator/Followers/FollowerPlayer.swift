@@ -53,6 +53,14 @@ public struct FollowerPlayer: Sendable {
         guard let account = await wechat.account(appid), let url = account.callbackURL else {
             throw SimulatorError("account \(appid) has no callback_url")
         }
+        var action = action
+        if action.kind == .menuTap {
+            // A follower taps an option of a menu message they received; its text is the content.
+            guard let id = action.key, let text = await wechat.menuOption(appid: appid, openid: action.openid, id: id) else {
+                throw SimulatorError("follower \(action.openid) received no menu message with option \(action.key ?? "(none)")")
+            }
+            action.content = text
+        }
         var recorded = await wechat.recordAction(appid: appid, openid: action.openid, kind: PushBuilder.kind(of: action.kind),
                                                  action: action.kind, eventIdentity: PushBuilder.eventIdentity(action))
         while recorded == nil {

@@ -8,7 +8,7 @@ public enum PushBuilder {
     /// What kefu-side kind an action is, by WeChat's rules (for the simulator's own ledger).
     static func kind(of action: FollowerActionKind) -> InteractionKind {
         switch action {
-        case .text, .image, .voice, .location: .message
+        case .text, .image, .voice, .location, .menuTap: .message
         case .subscribe: .subscribe
         case .unsubscribe: .unsubscribe
         case .scan: .scan
@@ -22,7 +22,7 @@ public enum PushBuilder {
     /// which carry a MsgId.
     static func eventIdentity(_ action: FollowerAction) -> String? {
         switch action.kind {
-        case .text, .image, .voice, .location, .unknown: nil
+        case .text, .image, .voice, .location, .menuTap, .unknown: nil
         case .subscribe: "subscribe:\(action.key.map { "qrscene_\($0)" } ?? "")"
         case .unsubscribe: "unsubscribe:"
         case .scan: "SCAN:\(action.key ?? "1")"
@@ -49,6 +49,9 @@ public enum PushBuilder {
         switch action.kind {
         case .text:
             fields += "<MsgType>\(cdata("text"))</MsgType><Content>\(cdata(action.content ?? "hello"))</Content><MsgId>\(msgId)</MsgId>"
+        case .menuTap:
+            fields += "<MsgType>\(cdata("text"))</MsgType><Content>\(cdata(action.content ?? ""))</Content><MsgId>\(msgId)</MsgId>"
+                + "<bizmsgmenuid>\(cdata(action.key ?? ""))</bizmsgmenuid>"
         case .image:
             fields += "<MsgType>\(cdata("image"))</MsgType><PicUrl>\(cdata("https://mmbiz.qpic.cn/sim/\(msgId)"))</PicUrl>"
                 + "<MediaId>\(cdata("media_\(msgId)"))</MediaId><MsgId>\(msgId)</MsgId>"

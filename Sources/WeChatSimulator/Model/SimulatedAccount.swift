@@ -21,9 +21,14 @@ public struct SimulatedAccount: Sendable, Codable, Equatable {
     public var callbackURL: String?
     /// Customer-service sends per day (WeChat's default is 500,000).
     public var dailyQuota: Int
+    /// The agent accounts (客服账号, `name@account`) a message may be sent as.
+    public var agents: [String]
+    /// Permanent material the account uploaded elsewhere: media ids that never expire.
+    public var materials: [String]
 
     public init(appid: String, secret: String, token: String, encodingAESKey: String? = nil, mode: CallbackMode = .plain,
-                originalId: String = "gh_0123456789ab", callbackURL: String? = nil, dailyQuota: Int = 500_000) {
+                originalId: String = "gh_0123456789ab", callbackURL: String? = nil, dailyQuota: Int = 500_000,
+                agents: [String] = [], materials: [String] = []) {
         self.appid = appid
         self.secret = secret
         self.token = token
@@ -32,11 +37,14 @@ public struct SimulatedAccount: Sendable, Codable, Equatable {
         self.originalId = originalId
         self.callbackURL = callbackURL
         self.dailyQuota = dailyQuota
+        self.agents = agents
+        self.materials = materials
     }
 
     enum CodingKeys: String, CodingKey {
         case appid, secret, token, mode
         case encodingAESKey = "encoding_aes_key", originalId = "original_id", callbackURL = "callback_url", dailyQuota = "daily_quota"
+        case agents, materials
     }
 
     public init(from decoder: any Decoder) throws {
@@ -49,6 +57,8 @@ public struct SimulatedAccount: Sendable, Codable, Equatable {
         originalId = try container.decodeIfPresent(String.self, forKey: .originalId) ?? "gh_0123456789ab"
         callbackURL = try container.decodeIfPresent(String.self, forKey: .callbackURL)
         dailyQuota = try container.decodeIfPresent(Int.self, forKey: .dailyQuota) ?? 500_000
+        agents = try container.decodeIfPresent([String].self, forKey: .agents) ?? []
+        materials = try container.decodeIfPresent([String].self, forKey: .materials) ?? []
     }
 }
 

@@ -12,10 +12,13 @@ public actor SimulatedWeChat {
         /// `stable_token` force refreshes: at most this many a day, this far apart.
         public var forceRefreshPerDay: Int
         public var forceRefreshSpacingSeconds: Int64
+        /// How long an uploaded temporary media id is valid (WeChat: 3 days).
+        public var mediaLifetimeSeconds: Int64
 
         public init(policy: WindowPolicy = .wechatDefault, tokenLifetimeSeconds: Int64 = 7200, tokenOverlapSeconds: Int64 = 300,
-                    forceRefreshPerDay: Int = 20, forceRefreshSpacingSeconds: Int64 = 30) {
+                    forceRefreshPerDay: Int = 20, forceRefreshSpacingSeconds: Int64 = 30, mediaLifetimeSeconds: Int64 = 3 * 86_400) {
             self.policy = policy
+            self.mediaLifetimeSeconds = mediaLifetimeSeconds
             self.tokenLifetimeSeconds = tokenLifetimeSeconds
             self.tokenOverlapSeconds = tokenOverlapSeconds
             self.forceRefreshPerDay = forceRefreshPerDay
@@ -29,6 +32,10 @@ public actor SimulatedWeChat {
         public var errmsg: String
         public var accessToken: String?
         public var expiresIn: Int64?
+        /// A media upload's `{"type", "media_id", "created_at"}`.
+        public var mediaType: String?
+        public var mediaId: String?
+        public var createdAt: Int64?
     }
 
     struct IssuedToken {
@@ -53,7 +60,13 @@ public actor SimulatedWeChat {
     private var eventIdentities = Set<String>()
     public private(set) var faults = Faults()
     private var nextMsgId: Int64 = 24_000_000_000_000_000
-    private var random = SplitMix64(seed: 0x6b656675)
+    /// Temporary media by id, and every upload accepted (for tests).
+    var issuedMedia: [String: IssuedMedia] = [:]
+    private var uploads: [MediaUpload] = []
+
+    func recordUpload(_ upload: MediaUpload) { uploads.append(upload) }
+    func uploads(matching appid: String?) -> [MediaUpload] { uploads.filter { appid == nil || $0.appid == appid } }
+    var random = SplitMix64(seed: 0x6b656675)
 
     public init(configuration: Configuration = .init(), clock: any WallClock = SystemWallClock()) {
         self.configuration = configuration
@@ -180,29 +193,48 @@ public actor SimulatedWeChat {
 
     // MARK: Customer-service send
 
+    /// The account an access token belongs to, or WeChat's refusal (41001, 40001, 42001, and
+    /// the injected faults: forced 40001, -1 at the busy rate).
+    func caller(_ accessToken: String?, now: Int64) -> Result<String, Answer> {
+        guard let accessToken, !accessToken.isEmpty else { return .failure(Answer(errcode: 41001, errmsg: "access_token missing")) }
+        if faults.force40001 > 0 {
+            faults.force40001 -= 1
+            return .failure(Answer(errcode: 40001, errmsg: "invalid credential, access_token is invalid or not latest"))
+        }
+        guard let issued = tokens[accessToken] else {
+            return .failure(Answer(errcode: 40001, errmsg: "invalid credential, access_token is invalid or not latest"))
+        }
+        if let superseded = issued.supersededAt, now >= superseded + configuration.tokenOverlapSeconds * 1000 {
+            return .failure(Answer(errcode: 40001, errmsg: "invalid credential, access_token is invalid or not latest"))
+        }
+        guard issued.expiresAt > now else { return .failure(Answer(errcode: 42001, errmsg: "access_token expired")) }
+        if faults.busyRate > 0, Double(random.next() % 1_000_000) / 1_000_000 < faults.busyRate {
+            return .failure(Answer(errcode: -1, errmsg: "system error"))
+        }
+        return .success(issued.appid)
+    }
+
     /// `POST /cgi-bin/message/custom/send`: every rule of WECHAT.md §2, in WeChat's order.
     public func customSend(accessToken: String?, body: [UInt8]) -> Answer {
         let now = clock.nowMillis()
-        guard let accessToken, !accessToken.isEmpty else { return Answer(errcode: 41001, errmsg: "access_token missing") }
-        if faults.force40001 > 0 {
-            faults.force40001 -= 1
-            return Answer(errcode: 40001, errmsg: "invalid credential, access_token is invalid or not latest")
+        let appid: String
+        switch caller(accessToken, now: now) {
+        case .failure(let refusal): return refusal
+        case .success(let value): appid = value
         }
-        guard let issued = tokens[accessToken] else {
-            return Answer(errcode: 40001, errmsg: "invalid credential, access_token is invalid or not latest")
-        }
-        if let superseded = issued.supersededAt, now >= superseded + configuration.tokenOverlapSeconds * 1000 {
-            return Answer(errcode: 40001, errmsg: "invalid credential, access_token is invalid or not latest")
-        }
-        guard issued.expiresAt > now else { return Answer(errcode: 42001, errmsg: "access_token expired") }
-        if faults.busyRate > 0, Double(random.next() % 1_000_000) / 1_000_000 < faults.busyRate {
-            return Answer(errcode: -1, errmsg: "system error")
-        }
-        let appid = issued.appid
-        let checked: (touser: String, msgtype: String)
+        let checked: CustomMessageRules.Checked
         switch CustomMessageRules.check(body) {
         case .failure(let refusal): return Answer(errcode: refusal.errcode, errmsg: refusal.errmsg)
         case .success(let value): checked = value
+        }
+        // The media it names must be the account's: a live upload or permanent material.
+        for mediaId in checked.mediaIds where !mediaUsable(mediaId, appid: appid, now: now) {
+            return Answer(errcode: 40007, errmsg: "invalid media_id")
+        }
+        if let agent = checked.kfAccount {
+            let agents = accounts[appid]?.agents ?? []
+            guard !agents.isEmpty else { return Answer(errcode: 65400, errmsg: "API unavailable: customer-service agents are not enabled") }
+            guard agents.contains(agent) else { return Answer(errcode: 65401, errmsg: "invalid kf_account") }
         }
         var use = usage[appid] ?? Usage()
         let day = (now + 8 * 3_600_000) / 86_400_000  // WeChat's day is China time

@@ -26,6 +26,13 @@ enum KefuAppHarness {
             try await client.execute(uri: "/api/v1\(path)", method: method, headers: auth, body: body.map { ByteBuffer(string: $0) })
         }
 
+        /// A request with a raw body and its own content type (multipart uploads).
+        func send(_ method: HTTPRequest.Method, _ path: String, bytes: [UInt8], contentType: String) async throws -> TestResponse {
+            var fields = auth
+            fields[.contentType] = contentType
+            return try await client.execute(uri: "/api/v1\(path)", method: method, headers: fields, body: ByteBuffer(bytes: bytes))
+        }
+
         func callback(_ method: HTTPRequest.Method, appid: String, query: String, body: String? = nil) async throws -> TestResponse {
             try await client.execute(uri: "/wechat/\(appid)?\(query)", method: method, headers: [.contentType: "text/xml"],
                                      body: body.map { ByteBuffer(string: $0) })

@@ -131,6 +131,15 @@ struct ServeProcessTests {
         #expect(process.output.contains("completed — audience"), "\(process.output)")
         let accepted = process.output.components(separatedBy: "accepted ").dropFirst().first?.prefix { $0.isNumber }
         #expect((Int(accepted ?? "") ?? 0) > 0, "\(process.output)")
+        // The media part: an image (as an agent) and a mini-program card, each file uploaded once.
+        #expect(process.output.contains("(Demo picture): sent "), "\(process.output)")
+        #expect(process.output.contains("(Demo mini-program card): sent "), "\(process.output)")
+        #expect(process.output.contains("(2 uploads for both tasks)"), "\(process.output)")
+        #expect(process.output.contains(#""media_id":"SIM_"#) && process.output.contains(#""kf_account":"xiaomei@demo""#), "\(process.output)")
+        for task in ["Demo picture", "Demo mini-program card"] {
+            let line = process.output.split(separator: "\n").first { $0.contains("(\(task)): sent ") } ?? ""
+            #expect(!line.contains("sent 0,") && line.contains("failed 0"), "\(line)")
+        }
     }
 
     @Test("kefu serve refuses bad configuration with a clear message and no stack trace", arguments: [
@@ -139,6 +148,8 @@ struct ServeProcessTests {
         (["serve", "--port", "0", "--window-policy", "/nonexistent.json"], "--window-policy"),
         (["serve", "--port", "0", "--database", "mysql://x"], "--database"),
         (["serve", "--port", "0", "--log-level", "loud"], "--log-level"),
+        (["serve", "--port", "0", "--media-limits", "/nonexistent.json"], "--media-limits"),
+        (["serve", "--port", "0", "--media-max-age", "300000"], "--media-max-age"),
     ])
     func badConfiguration(arguments: [String], mention: String) async throws {
         let directory = try TemporaryDirectory()

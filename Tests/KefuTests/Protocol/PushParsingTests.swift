@@ -121,3 +121,26 @@ struct PushParsingTests {
         #expect(throws: Push.Malformed.self) { try Push.parse(Array(xml.utf8)) }
     }
 }
+
+@Suite("Menu message taps")
+struct MenuTapParsingTests {
+    static func xml(_ menu: String, type: String = "text") -> String {
+        "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oTap]]></FromUserName><CreateTime>1700000000</CreateTime>"
+            + "<MsgType><![CDATA[\(type)]]></MsgType><Content><![CDATA[满意]]></Content><MsgId>99</MsgId>\(menu)</xml>"
+    }
+
+    @Test("a tap is a text message whose key is the option id (bizmsgmenuid); hostile or misplaced ids are dropped", arguments: [
+        ("<bizmsgmenuid>101</bizmsgmenuid>", "text", "101"),
+        ("<bizmsgmenuid><![CDATA[ 102 ]]></bizmsgmenuid>", "text", "102"),
+        ("", "text", nil),
+        ("<bizmsgmenuid></bizmsgmenuid>", "text", nil),
+        ("<bizmsgmenuid>\(String(repeating: "9", count: 129))</bizmsgmenuid>", "text", nil),
+        ("<bizmsgmenuid>101</bizmsgmenuid>", "image", nil),
+    ] as [(String, String, String?)])
+    func tap(menu: String, type: String, key: String?) throws {
+        let interaction = try Push.parse(Array(Self.xml(menu, type: type).utf8)).interaction(appid: "wx1", receivedAt: 1_800_000_000_000)
+        #expect(interaction.kind == .message)
+        #expect(interaction.key == key)
+        #expect(interaction.content == (type == "text" ? "满意" : nil))
+    }
+}

@@ -14,7 +14,7 @@ struct DelayedRuleTests {
     }
 
     @Test("triggers match kind and key: keyword in text, QR scene, menu key, or any", arguments: [
-        (InteractionKind?.some(.message), "优惠" as String?, InteractionKind.message, nil as String?, "领取优惠券" as String?, true),
+        (DelayedRule.TriggerKind?.some(.message), "优惠" as String?, InteractionKind.message, nil as String?, "领取优惠券" as String?, true),
         (.message, "优惠", .message, nil, "hello", false),
         (.message, "Coupon", .message, nil, "my coupon please", true),
         (.subscribe, "spring", .subscribe, "spring", nil, true),
@@ -28,7 +28,7 @@ struct DelayedRuleTests {
         (nil, nil, .unsubscribe, nil, nil, false),
         (nil, nil, .event, "VIEW", nil, false),
     ])
-    func matching(kind: InteractionKind?, key: String?, actual: InteractionKind, actualKey: String?, content: String?, matches: Bool) {
+    func matching(kind: DelayedRule.TriggerKind?, key: String?, actual: InteractionKind, actualKey: String?, content: String?, matches: Bool) {
         let trigger = DelayedRule.Trigger(kind: kind, key: key)
         #expect(trigger.matches(Self.interaction("o", actual, key: actualKey, content: content, n: 0)) == matches)
     }
@@ -55,7 +55,7 @@ struct DelayedRuleTests {
         return ids
     }
 
-    static func rule(_ kind: InteractionKind?, key: String? = nil, delay: Int = 30, once: Bool = false, cooldown: Int = 0) -> DelayedRule {
+    static func rule(_ kind: DelayedRule.TriggerKind?, key: String? = nil, delay: Int = 30, once: Bool = false, cooldown: Int = 0) -> DelayedRule {
         DelayedRule(appid: appid, name: "r", trigger: .init(kind: kind, key: key), delaySeconds: delay, message: text,
                     oncePerFollower: once, cooldownSeconds: cooldown, createdAt: t0 - 1000, updatedAt: t0 - 1000)
     }

@@ -23,10 +23,12 @@ struct SenderPipelineTests {
     /// and waits for it to finish.
     static func withSender(_ queue: MemorySendQueue, _ wechat: MemoryWeChat, concurrency: Int = 4, batchSize: Int? = nil,
                            unknownOutcome: UnknownOutcomePolicy = .skip, unreachableAfterMillis: Int64 = 60_000,
+                           library: MemoryMediaUploads? = nil,
                            _ body: @Sendable () async throws -> Void) async throws {
         let clock = SystemWallClock()
         let tokens = TokenProvider(store: MemoryTokenStore(), api: wechat, clock: clock, owner: "test", logger: .test())
-        let sender = Sender(store: queue, api: wechat, tokens: tokens,
+        let media = library.map { MediaProvider(store: $0, api: wechat, tokens: tokens, clock: clock, owner: "test", logger: .test()) }
+        let sender = Sender(store: queue, api: wechat, tokens: tokens, media: media,
                             reachability: WeChatReachability(configuration: .init(unreachableAfterMillis: unreachableAfterMillis)),
                             clock: clock, owner: "sender-1",
                             configuration: .init(concurrency: concurrency, batchSize: batchSize, idlePoll: .milliseconds(5),
@@ -60,6 +62,27 @@ struct SenderPipelineTests {
         #expect(queue.maxStarted <= 4, "never more started and unrecorded than the concurrency: a crash loses at most that")
         #expect(wechat.tokenCalls == 1)
         #expect(queue.claims >= 200 / 16)
+    }
+
+    @Test("a message naming a library file: one upload for 100 deliveries, each sent with its WeChat id and logged; a 40007 uploads it again once and resends")
+    func libraryMedia() async throws {
+        let queue = MemorySendQueue(clock: SystemWallClock()), wechat = MemoryWeChat(), library = MemoryMediaUploads()
+        let account = Self.account(1)
+        queue.add(account: account)
+        library.add(MediaItem(id: "m_0000000000000000000a", appid: account.appid, kind: .thumb, filename: "card.jpg", contentType: "image/jpeg",
+                              bytes: 10, sha256: "x", createdAt: 0), content: MediaFiles.file(.jpeg, size: 10))
+        let card = #"{"miniprogrampage":{"appid":"wx1234","pagepath":"p","thumb_kefu_media":"m_0000000000000000000a","title":"T"},"msgtype":"miniprogrampage"}"#
+        let openids = (0..<100).map { "o\($0)" }
+        queue.enqueue(appid: account.appid, openids: openids, message: card)
+        wechat.script("o60", [.errcode(40007)])
+        try await Self.withSender(queue, wechat, concurrency: 4, batchSize: 16, library: library) {
+            try await eventually("every delivery recorded sent") { queue.count(.sent) == 100 }
+        }
+        #expect(wechat.uploads == ["m_0000000000000000000a.jpg", "m_0000000000000000000a.jpg"])
+        #expect(wechat.sent.count == 100)
+        let logged = queue.recordings.flatMap { $0 }.filter { $0.outcome == .sent }
+        #expect(Set(logged.compactMap(\.wechatMedia)).isSubset(of: ["MEDIA-1", "MEDIA-2"]) && logged.count == 100)
+        #expect(logged.first { $0.delivery.openid == "o60" }?.wechatMedia == "MEDIA-2")
     }
 
     @Test("WeChat's answers: 45015 skipped, -1 retried until sent, 40003 skipped, 45009 pauses the account and hands its unsent deliveries back")

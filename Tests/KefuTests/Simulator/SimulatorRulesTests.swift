@@ -8,11 +8,13 @@ import Testing
 @Suite("WeChat simulator rules")
 struct SimulatorRulesTests {
     static let t0: Int64 = 1_800_000_000_000
-    static let account = SimulatedAccount(appid: "wx00000000000000c1", secret: "the-secret-0123456789", token: "tok")
+    static let account = SimulatedAccount(appid: "wx00000000000000c1", secret: "the-secret-0123456789", token: "tok",
+                                          agents: ["xiaomei@shop"], materials: ["M", "m"])
 
-    static func make(quota: Int = 500_000) async -> (SimulatedWeChat, ManualWallClock, String) {
+    static func make(quota: Int = 500_000, mediaLifetime: Int64 = 3 * 86_400) async -> (SimulatedWeChat, ManualWallClock, String) {
         let clock = ManualWallClock(t0)
-        let wechat = SimulatedWeChat(configuration: .init(policy: testPolicy, tokenLifetimeSeconds: 7200), clock: clock)
+        let wechat = SimulatedWeChat(configuration: .init(policy: testPolicy, tokenLifetimeSeconds: 7200, mediaLifetimeSeconds: mediaLifetime),
+                                     clock: clock)
         var account = account
         account.dailyQuota = quota
         await wechat.addAccount(account)
@@ -101,6 +103,21 @@ struct SimulatorRulesTests {
         (#"{"touser": "oA", "msgtype": "miniprogrampage", "miniprogrampage": {"title": "t", "appid": "wx1", "pagepath": "p", "thumb_media_id": "m"}}"#, 0),
         (#"{"touser": "oA", "msgtype": "miniprogrampage", "miniprogrampage": {"title": "t"}}"#, 47001),
         ("not json", 47001),
+        // Media ids must be the account's: permanent material ("M") or a live upload.
+        (#"{"touser": "oA", "msgtype": "image", "image": {"media_id": "NEVER_UPLOADED"}}"#, 40007),
+        (#"{"touser": "oA", "msgtype": "voice", "voice": {"media_id": "M"}}"#, 0),
+        (#"{"touser": "oA", "msgtype": "video", "video": {"media_id": "M"}}"#, 40007),
+        (#"{"touser": "oA", "msgtype": "video", "video": {"media_id": "M", "thumb_media_id": "m", "title": "t"}}"#, 0),
+        (#"{"touser": "oA", "msgtype": "miniprogrampage", "miniprogrampage": {"title": "t", "appid": "wx1", "pagepath": "p", "thumb_media_id": "x"}}"#, 40007),
+        // Menu messages: 1 to 10 options, each with an id and content, ids distinct.
+        (#"{"touser": "oA", "msgtype": "msgmenu", "msgmenu": {"head_content": "h", "list": [{"id": "101", "content": "yes"}], "tail_content": "t"}}"#, 0),
+        (#"{"touser": "oA", "msgtype": "msgmenu", "msgmenu": {"list": []}}"#, 44004),
+        (#"{"touser": "oA", "msgtype": "msgmenu", "msgmenu": {"list": [{"id": "1", "content": "a"}, {"id": "1", "content": "b"}]}}"#, 47001),
+        (#"{"touser": "oA", "msgtype": "msgmenu", "msgmenu": {"list": [{"id": "1"}]}}"#, 47001),
+        // Agents: only those the account has.
+        (#"{"touser": "oA", "msgtype": "text", "text": {"content": "x"}, "customservice": {"kf_account": "xiaomei@shop"}}"#, 0),
+        (#"{"touser": "oA", "msgtype": "text", "text": {"content": "x"}, "customservice": {"kf_account": "nobody@shop"}}"#, 65401),
+        (#"{"touser": "oA", "msgtype": "text", "text": {"content": "x"}, "customservice": {}}"#, 47001),
     ])
     func payloads(body: String, errcode: Int) async {
         let (wechat, _, token) = await Self.make()
@@ -131,6 +148,81 @@ struct SimulatorRulesTests {
         await wechat.setFaults(Faults(busyRate: 1))
         #expect(await wechat.customSend(accessToken: token, body: Self.text("oA")).errcode == -1)
         #expect(await wechat.received().count == 1)
+    }
+}
+
+extension SimulatorRulesTests {
+    static func upload(_ wechat: SimulatedWeChat, _ token: String?, type: String?, _ bytes: [UInt8]?, filename: String? = "f.jpg")
+        async -> SimulatedWeChat.Answer {
+        await wechat.uploadMedia(accessToken: token, type: type, file: bytes.map { UploadedFile(filename: filename, bytes: $0) })
+    }
+
+    @Test("media upload: WeChat's checks and codes, in its order", arguments: [
+        ("image", MediaFiles.file(.png, size: 100), "a.png", 0),
+        ("image", MediaFiles.file(.gif, size: 100), "a.GIF", 0),
+        ("thumb", MediaFiles.file(.jpeg, size: 64 * 1024), "t.jpg", 0),
+        ("voice", MediaFiles.file(.amr, size: 100), "v.amr", 0),
+        ("voice", MediaFiles.file(.mp3, size: 100), "v.mp3", 0),
+        ("video", MediaFiles.file(.mp4, size: 100), "v.mp4", 0),
+        ("sticker", MediaFiles.file(.png, size: 100), "a.png", 40004),
+        ("image", [], "a.png", 41005),
+        ("voice", MediaFiles.file(.png, size: 100), "song.mp3", 40005),
+        ("image", MediaFiles.file(.png, size: 100), "a.mp3", 40005),
+        ("image", MediaFiles.file(.png, size: 100), "noextension", 40005),
+        ("thumb", MediaFiles.file(.png, size: 100), "t.png", 40005),
+        ("thumb", MediaFiles.file(.jpeg, size: 64 * 1024 + 1), "t.jpg", 40006),
+        ("voice", MediaFiles.file(.amr, size: 2 * 1024 * 1024 + 1), "v.amr", 40006),
+    ])
+    func uploads(type: String, bytes: [UInt8], filename: String, errcode: Int) async {
+        let (wechat, _, token) = await Self.make()
+        let answer = await Self.upload(wechat, token, type: type, bytes.isEmpty ? nil : bytes, filename: filename)
+        #expect(answer.errcode == errcode, "\(answer.errmsg)")
+        #expect((answer.mediaId != nil) == (errcode == 0))
+        #expect(await wechat.mediaUploads().count == (errcode == 0 ? 1 : 0))
+    }
+
+    @Test("an uploaded media id works for its account until it expires or is forgotten, then 40007")
+    func mediaLifetime() async {
+        let (wechat, clock, token) = await Self.make(mediaLifetime: 60)
+        await wechat.recordTestAction("oA", .message)
+        #expect(await Self.upload(wechat, nil, type: "image", MediaFiles.file(.png, size: 10)).errcode == 41001)
+        #expect(await Self.upload(wechat, "forged", type: "image", MediaFiles.file(.png, size: 10)).errcode == 40001)
+        let id = await Self.upload(wechat, token, type: "image", MediaFiles.file(.jpeg, size: 10)).mediaId!
+        let image = Array(#"{"touser": "oA", "msgtype": "image", "image": {"media_id": "\#(id)"}}"#.utf8)
+        #expect(await wechat.customSend(accessToken: token, body: image).errcode == 0)
+        clock.advance(seconds: 61)
+        #expect(await wechat.customSend(accessToken: token, body: image).errcode == 40007)
+        let again = await Self.upload(wechat, token, type: "image", MediaFiles.file(.jpeg, size: 10)).mediaId!
+        #expect(again != id)
+        #expect(await wechat.forgetMedia() == 2)
+        #expect(await wechat.customSend(accessToken: token, body: Array(#"{"touser": "oA", "msgtype": "image", "image": {"media_id": "\#(again)"}}"#.utf8)).errcode == 40007)
+    }
+
+    @Test("another account's media id is unknown (40007); an account without agents answers 65400")
+    func mediaAndAgentsPerAccount() async {
+        let (wechat, _, token) = await Self.make()
+        let other = SimulatedAccount(appid: "wx00000000000000c2", secret: "other-secret-0123456789", token: "tok")
+        await wechat.addAccount(other)
+        let otherToken = await wechat.stableToken(appid: other.appid, secret: other.secret, grantType: "client_credential", forceRefresh: false).accessToken!
+        let id = await Self.upload(wechat, token, type: "image", MediaFiles.file(.png, size: 10), filename: "x.png").mediaId!
+        _ = await wechat.recordAction(appid: other.appid, openid: "oB", kind: .message, eventIdentity: nil)
+        #expect(await wechat.customSend(accessToken: otherToken, body: Array(#"{"touser": "oB", "msgtype": "image", "image": {"media_id": "\#(id)"}}"#.utf8)).errcode == 40007)
+        #expect(await wechat.customSend(accessToken: otherToken, body: Array(#"{"touser": "oB", "msgtype": "text", "text": {"content": "x"}, "customservice": {"kf_account": "xiaomei@shop"}}"#.utf8)).errcode == 65400)
+    }
+
+    @Test("a follower can tap only an option of a menu they received")
+    func menuOptions() async {
+        let (wechat, _, token) = await Self.make()
+        await wechat.recordTestAction("oA", .message)
+        #expect(await wechat.menuOption(appid: Self.account.appid, openid: "oA", id: "101") == nil)
+        let menu = #"{"touser": "oA", "msgtype": "msgmenu", "msgmenu": {"list": [{"id": "101", "content": "满意"}, {"id": "102", "content": "不满意"}]}}"#
+        #expect(await wechat.customSend(accessToken: token, body: Array(menu.utf8)).errcode == 0)
+        #expect(await wechat.menuOption(appid: Self.account.appid, openid: "oA", id: "102") == "不满意")
+        #expect(await wechat.menuOption(appid: Self.account.appid, openid: "oB", id: "102") == nil)
+        let xml = PushBuilder.xml(FollowerAction(openid: "oA", kind: .menuTap, key: "102", content: "不满意"), account: Self.account,
+                                  createTime: 1_800_000_000, msgId: 7)
+        #expect(xml.contains("<bizmsgmenuid><![CDATA[102]]></bizmsgmenuid>"))
+        #expect(xml.contains("<MsgType><![CDATA[text]]></MsgType>"))
     }
 }
 

@@ -27,6 +27,9 @@ struct TokenProviderTests {
         }
 
         func customSend(accessToken: String, body: [UInt8]) async throws -> WeChatError { WeChatError(errcode: 0, errmsg: "ok") }
+
+        func uploadMedia(accessToken: String, type: String, filename: String, contentType: String, content: [UInt8]) async throws
+            -> Result<String, WeChatError> { .failure(WeChatError(errcode: 40004, errmsg: "not here")) }
     }
 
     final class Counter: Sendable {
