@@ -65,14 +65,19 @@ public struct MultipartForm: Sendable {
                 break
             }
         }
+        // A part's bytes are gathered in a ByteBuffer (copied in blocks) and turned into an array
+        // once, when the part is complete: a 10 MB file arrives in many pieces.
+        var gathered = ByteBuffer()
         parser.onBody = { buffer in
             if current == nil { current = Part(body: []) }
-            current?.body.append(contentsOf: buffer.readableBytesView)
+            gathered.writeBuffer(&buffer)
         }
         parser.onPartComplete = {
-            if let part = current {
+            if var part = current {
+                part.body = gathered.readBytes(length: gathered.readableBytes) ?? []
                 if parts.count >= Self.maxParts { tooMany = true } else { parts.append(part) }
             }
+            gathered.clear()
             current = nil
         }
         do {

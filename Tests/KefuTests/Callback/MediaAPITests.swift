@@ -113,8 +113,6 @@ struct MediaAPITests {
         .init(description: "SVG script named .png",
               body: MediaFiles.multipart([.field("type", "image"), .file(Array("<svg onload=alert(1)>".utf8), filename: "x.png")]),
               reason: "file: is not a format WeChat takes as image"),
-        .init(description: "video over 10 MB", body: MediaFiles.multipart([.field("type", "video"), .file(MediaFiles.file(.mp4, size: 10 * 1024 * 1024 + 1))]),
-              reason: "file: is 10485761 bytes, over the 10 MB"),
         .init(description: "truncated body", body: Array(MediaFiles.multipart([.field("type", "image"), .file(SampleMedia.png)]).dropLast(30)),
               status: 400, reason: "the multipart body is truncated"),
         .init(description: "malformed part header",
@@ -162,6 +160,17 @@ struct MediaAPITests {
             #expect(unknown.status == .notFound)
             #expect(try await app.api(.get, "\(Self.path)?cursor=1.x").status == .unprocessableContent)
             #expect(try await app.api(.get, "\(Self.path)?type=sticker").status == .unprocessableContent)
+        }
+    }
+
+    @Test("WeChat's limits, checked without HTTP: each type's largest file passes, one byte more does not")
+    func wechatLimits() throws {
+        for (kind, format, largest) in [(MediaKind.image, MediaFormat.png, 10 << 20), (.voice, .mp3, 2 << 20), (.video, .mp4, 10 << 20),
+                                        (.thumb, .jpeg, 64 << 10)] {
+            #expect(try MediaLimits.wechat.check(MediaFiles.file(format, size: largest), kind: kind) == format)
+            #expect { try MediaLimits.wechat.check(MediaFiles.file(format, size: largest + 1), kind: kind) } throws: {
+                ($0 as? KefuError)?.message.hasPrefix("file: is \(largest + 1) bytes, over the") == true
+            }
         }
     }
 

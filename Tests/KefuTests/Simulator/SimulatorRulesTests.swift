@@ -157,25 +157,26 @@ extension SimulatorRulesTests {
         await wechat.uploadMedia(accessToken: token, type: type, file: bytes.map { UploadedFile(filename: filename, bytes: $0) })
     }
 
+    /// An upload by its type, the file's format and size (no bytes: test arguments are printed).
     @Test("media upload: WeChat's checks and codes, in its order", arguments: [
-        ("image", MediaFiles.file(.png, size: 100), "a.png", 0),
-        ("image", MediaFiles.file(.gif, size: 100), "a.GIF", 0),
-        ("thumb", MediaFiles.file(.jpeg, size: 64 * 1024), "t.jpg", 0),
-        ("voice", MediaFiles.file(.amr, size: 100), "v.amr", 0),
-        ("voice", MediaFiles.file(.mp3, size: 100), "v.mp3", 0),
-        ("video", MediaFiles.file(.mp4, size: 100), "v.mp4", 0),
-        ("sticker", MediaFiles.file(.png, size: 100), "a.png", 40004),
-        ("image", [], "a.png", 41005),
-        ("voice", MediaFiles.file(.png, size: 100), "song.mp3", 40005),
-        ("image", MediaFiles.file(.png, size: 100), "a.mp3", 40005),
-        ("image", MediaFiles.file(.png, size: 100), "noextension", 40005),
-        ("thumb", MediaFiles.file(.png, size: 100), "t.png", 40005),
-        ("thumb", MediaFiles.file(.jpeg, size: 64 * 1024 + 1), "t.jpg", 40006),
-        ("voice", MediaFiles.file(.amr, size: 2 * 1024 * 1024 + 1), "v.amr", 40006),
+        ("image", MediaFormat.png, 100, "a.png", 0),
+        ("image", .gif, 100, "a.GIF", 0),
+        ("thumb", .jpeg, 64 * 1024, "t.jpg", 0),
+        ("voice", .amr, 100, "v.amr", 0),
+        ("voice", .mp3, 100, "v.mp3", 0),
+        ("video", .mp4, 100, "v.mp4", 0),
+        ("sticker", .png, 100, "a.png", 40004),
+        ("image", .png, 0, "a.png", 41005),
+        ("voice", .png, 100, "song.mp3", 40005),
+        ("image", .png, 100, "a.mp3", 40005),
+        ("image", .png, 100, "noextension", 40005),
+        ("thumb", .png, 100, "t.png", 40005),
+        ("thumb", .jpeg, 64 * 1024 + 1, "t.jpg", 40006),
+        ("voice", .amr, 2 * 1024 * 1024 + 1, "v.amr", 40006),
     ])
-    func uploads(type: String, bytes: [UInt8], filename: String, errcode: Int) async {
+    func uploads(type: String, format: MediaFormat, size: Int, filename: String, errcode: Int) async {
         let (wechat, _, token) = await Self.make()
-        let answer = await Self.upload(wechat, token, type: type, bytes.isEmpty ? nil : bytes, filename: filename)
+        let answer = await Self.upload(wechat, token, type: type, size == 0 ? nil : MediaFiles.file(format, size: size), filename: filename)
         #expect(answer.errcode == errcode, "\(answer.errmsg)")
         #expect((answer.mediaId != nil) == (errcode == 0))
         #expect(await wechat.mediaUploads().count == (errcode == 0 ? 1 : 0))
