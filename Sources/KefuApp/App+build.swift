@@ -31,6 +31,9 @@ public func buildApplication(
     CallbackController(accounts: accounts, committer: committer, clock: clock,
                        bodyLimit: configuration.callbackBodyLimit, metrics: metrics).addRoutes(to: router)
     OperationsController(store: store, metrics: metrics).addRoutes(to: router)
+    try ConsoleController(store: store, cache: accounts, clock: clock, configuration: .init(
+        adminToken: configuration.adminToken.map { Array($0.utf8) }, secureCookies: configuration.consoleSecureCookies,
+        publicURL: configuration.publicURL)).addRoutes(to: router)
     let api = router.group("/api/v1").add(middleware: AdminAuthMiddleware(token: configuration.adminToken.map { Array($0.utf8) }))
     AccountsController(store: store, cache: accounts, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
     LedgerController(store: store, clock: clock, policy: configuration.windowPolicy,

@@ -9,8 +9,13 @@ public struct KefuConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     /// 0 picks a free port (tests).
     public var port: Int = 8080
-    /// Bearer token of the admin API. Required unless listening on loopback.
+    /// Bearer token of the admin API (and the console's sign-in). Required unless listening on loopback.
     public var adminToken: String?
+    /// Mark the console's cookies `Secure`: kefu is reached over HTTPS (behind a proxy).
+    public var consoleSecureCookies: Bool = false
+    /// The public base URL WeChat reaches kefu at (`https://kefu.example.cn`), for the callback
+    /// URLs the console shows; nil: the address the browser used.
+    public var publicURL: String?
     public var windowPolicy: WindowPolicy = .wechatDefault
     /// Largest callback body accepted, in bytes (413 above it).
     public var callbackBodyLimit: Int = 64 * 1024

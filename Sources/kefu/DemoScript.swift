@@ -27,6 +27,7 @@ struct DemoScript: Service {
         say("""
             kefu demo — everything runs in this process on \(database)
               kefu server:      \(kefu)   (admin API at \(kefu)/api/v1, metrics at \(kefu)/metrics)
+              console:          \(kefu)/console/   (open in a browser: the demo listens on this machine only)
               WeChat simulator: \(simulator)
             """)
         _ = try await post("\(kefu)/api/v1/accounts", [

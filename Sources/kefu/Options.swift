@@ -109,6 +109,18 @@ enum ConfigurationLoader {
             throw KefuError(.badConfiguration, "--wechat-api: expected an http(s) URL")
         }
         configuration.adminToken = config.string(forKey: "kefu.admin.token", isSecret: true)
+        if let publicURL = config.string(forKey: "kefu.public.url") {
+            guard let url = URL(string: publicURL), url.scheme == "http" || url.scheme == "https", url.host != nil,
+                  url.query == nil, url.fragment == nil else {
+                throw KefuError(.badConfiguration, "--public-url: expected an http(s) URL such as https://kefu.example.cn")
+            }
+            configuration.publicURL = publicURL
+        }
+        let secure = config.string(forKey: "kefu.console.secure.cookies", default: "false").lowercased()
+        guard ["true", "false", "1", "0"].contains(secure) else {
+            throw KefuError(.badConfiguration, "--console-secure-cookies: \"\(secure)\" is not true or false")
+        }
+        configuration.consoleSecureCookies = secure == "true" || secure == "1"
         configuration.sendConcurrency = try integer(config, "kefu.send.concurrency", option: "--send-concurrency",
                                                     default: KefuConfiguration.defaultSendConcurrency(database: configuration.database))
         let outcome = config.string(forKey: "kefu.unknown.outcome", default: "skip")

@@ -32,6 +32,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest callback body in bytes (default 65536).")
     var callbackBodyLimit: Int?
 
+    @Option(name: .customLong("public-url"), help: "Where WeChat reaches kefu, e.g. https://kefu.example.cn: the console shows callback URLs on it.")
+    var publicURL: String?
+
+    @Flag(help: "Mark the console's cookies Secure (kefu is reached over HTTPS).")
+    var consoleSecureCookies = false
+
     @OptionGroup var worker: WorkerOptions
 
     func run() async throws {
@@ -40,6 +46,8 @@ struct Serve: AsyncParsableCommand {
         if let port { values["kefu.port"] = .init(.string("\(port)"), isSecret: false) }
         if let workers { values["kefu.workers"] = .init(.string("\(workers)"), isSecret: false) }
         if let callbackBodyLimit { values["kefu.callback.body.limit"] = .init(.string("\(callbackBodyLimit)"), isSecret: false) }
+        if let publicURL { values["kefu.public.url"] = .init(.string(publicURL), isSecret: false) }
+        if consoleSecureCookies { values["kefu.console.secure.cookies"] = .init(.string("true"), isSecret: false) }
         let reader = common.reader(extra: values)
         let configuration: KefuConfiguration
         let logger: Logger

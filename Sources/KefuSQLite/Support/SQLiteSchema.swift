@@ -210,5 +210,18 @@ enum SQLiteSchema {
             // The WeChat media ids a delivery was sent with, for the per-recipient log.
             "ALTER TABLE deliveries ADD COLUMN wechat_media TEXT",
         ],
+        // 8: the operators' console's sessions (the SHA-256 of the cookie, never the cookie).
+        [
+            """
+            CREATE TABLE console_sessions (
+                id_hash TEXT PRIMARY KEY,
+                csrf TEXT NOT NULL,
+                principal TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            )
+            """,
+            "CREATE INDEX console_sessions_expiry ON console_sessions (expires_at)",
+        ],
     ]
 }

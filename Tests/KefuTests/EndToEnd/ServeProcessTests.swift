@@ -129,6 +129,7 @@ struct ServeProcessTests {
         try await eventually("the demo to finish", timeout: .seconds(120)) { !process.process.isRunning }
         #expect(process.process.terminationStatus == 0, "\(process.output)")
         #expect(process.output.contains("completed — audience"), "\(process.output)")
+        #expect(process.output.contains("/console/   (open in a browser"), "\(process.output)")
         let accepted = process.output.components(separatedBy: "accepted ").dropFirst().first?.prefix { $0.isNumber }
         #expect((Int(accepted ?? "") ?? 0) > 0, "\(process.output)")
         // The media part: an image (as an agent) and a mini-program card, each file uploaded once.

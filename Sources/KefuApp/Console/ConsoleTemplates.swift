@@ -1,0 +1,169 @@
+/// The console's pages as Mustache templates (swift-mustache), kept in the binary so a deployed
+/// `kefu` needs no files beside it. `{{…}}` is HTML-escaped; the only `{{{…}}}` is a page's
+/// body, itself rendered from an escaping template. Strings come from the catalogue (`t.key`).
+enum ConsoleTemplates {
+    static let all: [String: String] = [
+        "layout": layout, "signin": signin, "overview": overview, "accounts": accounts, "account-new": accountNew,
+        "account-created": accountCreated, "account": account, "error": error,
+    ]
+
+    static let layout = """
+    <!doctype html>
+    <html lang="{{lang}}">
+    <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>{{title}} · kefu</title>
+    <link rel="stylesheet" href="/console/assets/kefu.css">
+    <script src="/console/assets/kefu.js" defer></script>
+    </head>
+    <body>
+    <header class="bar">
+      <a class="brand" href="/console/">kefu</a>
+      {{#signedIn}}
+      <nav aria-label="{{t.app_name}}">
+        <a href="/console/"{{#navOverview}} aria-current="page"{{/navOverview}}>{{t.nav_overview}}</a>
+        <a href="/console/accounts"{{#navAccounts}} aria-current="page"{{/navAccounts}}>{{t.nav_accounts}}</a>
+      </nav>
+      {{/signedIn}}
+      <div class="tools">
+        <a href="?lang={{otherLang}}" hreflang="{{otherLang}}" lang="{{otherLang}}">{{t.lang_switch}}</a>
+        {{#signedIn}}
+        <form method="post" action="/console/sign-out">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <button type="submit" class="link">{{t.nav_signout}}</button>
+        </form>
+        {{/signedIn}}
+      </div>
+    </header>
+    <main>
+    {{{body}}}
+    </main>
+    </body>
+    </html>
+    """
+
+    static let signin = """
+    <section class="narrow">
+      <h1>{{t.signin_title}}</h1>
+      {{#failed}}<p class="error" role="alert">{{t.signin_failed}}</p>{{/failed}}
+      <form method="post" action="/console/sign-in">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <label for="token">{{t.signin_token}}</label>
+        <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+        <p class="help">{{t.signin_help}}</p>
+        <button type="submit">{{t.signin_submit}}</button>
+      </form>
+    </section>
+    """
+
+    static let overview = """
+    <h1>{{t.overview_title}}</h1>
+    <p class="intro">{{t.overview_intro}}</p>
+    {{^rows}}<p>{{t.empty_accounts}} <a href="/console/accounts/new">{{t.accounts_add}}</a></p>{{/rows}}
+    {{#hasRows}}
+    <div class="table"><table>
+      <thead><tr><th scope="col">{{t.col_account}}</th><th scope="col" class="num">{{t.col_open_windows}}</th>
+      <th scope="col" class="num">{{t.col_pushes_hour}}</th><th scope="col" class="num">{{t.col_tasks_running}}</th>
+      <th scope="col" class="num">{{t.col_rules_enabled}}</th><th scope="col">{{t.col_status}}</th></tr></thead>
+      <tbody>
+      {{#rows}}
+      <tr>
+        <td><a href="/console/accounts/{{appid}}">{{label}}</a><br><small class="mono">{{appid}}</small></td>
+        <td class="num">{{openWindows}}</td><td class="num">{{pushesLastHour}}</td>
+        <td class="num">{{tasksRunning}}</td><td class="num">{{rulesEnabled}}</td>
+        <td>{{#paused}}<span class="badge warn">{{t.status_paused}} {{pausedUntil}}</span><br><small>{{reason}}</small><br><small>{{advice}}</small>{{/paused}}
+            {{^paused}}<span class="badge ok">{{t.status_ok}}</span>{{/paused}}</td>
+      </tr>
+      {{/rows}}
+      </tbody>
+    </table></div>
+    {{/hasRows}}
+    {{#next}}<p><a href="?after={{next}}">{{t.page_next}}</a></p>{{/next}}
+    """
+
+    static let accounts = """
+    <h1>{{t.accounts_title}}</h1>
+    <p><a class="button" href="/console/accounts/new">{{t.accounts_add}}</a></p>
+    {{^rows}}<p>{{t.empty_accounts}}</p>{{/rows}}
+    {{#hasRows}}
+    <div class="table"><table>
+      <thead><tr><th scope="col">{{t.col_name}}</th><th scope="col">{{t.col_appid}}</th>
+      <th scope="col" class="num">{{t.col_send_rate}}</th><th scope="col">{{t.col_created}}</th></tr></thead>
+      <tbody>
+      {{#rows}}
+      <tr><td><a href="/console/accounts/{{appid}}">{{label}}</a></td><td class="mono">{{appid}}</td>
+      <td class="num">{{sendRate}}</td><td>{{created}}</td></tr>
+      {{/rows}}
+      </tbody>
+    </table></div>
+    {{/hasRows}}
+    {{#next}}<p><a href="?after={{next}}">{{t.page_next}}</a></p>{{/next}}
+    """
+
+    static let accountNew = """
+    <section class="narrow">
+      <h1>{{t.new_title}}</h1>
+      {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+      <form method="post" action="/console/accounts">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <label for="appid">{{t.field_appid}}</label>
+        <input id="appid" name="appid" required maxlength="18" pattern="wx[0-9a-f]{16}" value="{{form.appid}}" autocomplete="off">
+        <label for="app_secret">{{t.field_app_secret}}</label>
+        <input id="app_secret" name="app_secret" type="password" required autocomplete="off">
+        <p class="help">{{t.field_app_secret_help}}</p>
+        <label for="name">{{t.field_name}}</label>
+        <input id="name" name="name" maxlength="100" value="{{form.name}}">
+        <label for="original_id">{{t.field_original_id}}</label>
+        <input id="original_id" name="original_id" maxlength="64" value="{{form.originalId}}">
+        <label for="token">{{t.field_token}}</label>
+        <input id="token" name="token" maxlength="32" value="{{form.token}}" autocomplete="off">
+        <p class="help">{{t.field_token_help}}</p>
+        <label for="encoding_aes_key">{{t.field_aes_key}}</label>
+        <input id="encoding_aes_key" name="encoding_aes_key" maxlength="43" value="{{form.aesKey}}" autocomplete="off">
+        <p class="help">{{t.field_aes_help}}</p>
+        <label class="check"><input type="checkbox" name="generate_aes" value="1"{{#form.generateAES}} checked{{/form.generateAES}}> {{t.field_generate_aes}}</label>
+        <label for="send_rate">{{t.field_send_rate}}</label>
+        <input id="send_rate" name="send_rate" type="number" min="1" max="10000" value="{{form.sendRate}}">
+        <button type="submit">{{t.new_submit}}</button>
+      </form>
+    </section>
+    """
+
+    static let accountCreated = """
+    <section class="narrow">
+      <h1>{{t.paste_title}}</h1>
+      <p>{{t.paste_intro}}</p>
+      <dl class="paste">
+        <dt>{{t.paste_url}}</dt><dd><code id="paste-url">{{url}}</code> <button type="button" data-copy="paste-url" data-copied="{{t.copied}}">{{t.copy}}</button></dd>
+        <dt>{{t.paste_token}}</dt><dd><code id="paste-token">{{token}}</code> <button type="button" data-copy="paste-token" data-copied="{{t.copied}}">{{t.copy}}</button></dd>
+        {{#aesKey}}<dt>{{t.paste_aes}}</dt><dd><code id="paste-aes">{{aesKey}}</code> <button type="button" data-copy="paste-aes" data-copied="{{t.copied}}">{{t.copy}}</button></dd>{{/aesKey}}
+        <dt>{{t.paste_mode}}</dt><dd>{{#aesKey}}{{t.mode_safe}}{{/aesKey}}{{^aesKey}}{{t.mode_plain}}{{/aesKey}}</dd>
+      </dl>
+      <p class="help">{{t.paste_port}}</p>
+      <p><a href="/console/accounts/{{appid}}">{{label}}</a> · <a href="/console/accounts">{{t.back_accounts}}</a></p>
+    </section>
+    """
+
+    static let account = """
+    <h1>{{label}}</h1>
+    <dl class="facts">
+      <dt>{{t.col_appid}}</dt><dd class="mono">{{appid}}</dd>
+      <dt>{{t.account_url}}</dt><dd><code id="account-url">{{url}}</code> <button type="button" data-copy="account-url" data-copied="{{t.copied}}">{{t.copy}}</button></dd>
+      <dt>{{t.account_mode}}</dt><dd>{{#safe}}{{t.mode_safe}}{{/safe}}{{^safe}}{{t.mode_plain}}{{/safe}}</dd>
+      <dt>{{t.col_send_rate}}</dt><dd>{{sendRate}}</dd>
+      <dt>{{t.col_open_windows}}</dt><dd>{{openWindows}}</dd>
+      <dt>{{t.col_status}}</dt><dd>{{#paused}}<span class="badge warn">{{t.status_paused}} {{pausedUntil}}</span> {{reason}} — {{advice}}{{/paused}}{{^paused}}<span class="badge ok">{{t.status_ok}}</span>{{/paused}}</dd>
+    </dl>
+    <p class="help">{{t.account_secrets}}</p>
+    <p><a href="/console/accounts">{{t.back_accounts}}</a></p>
+    """
+
+    static let error = """
+    <section class="narrow">
+      <h1>{{t.error_title}}</h1>
+      <p class="error" role="alert">{{message}}</p>
+      <p><a href="/console/">{{t.nav_overview}}</a></p>
+    </section>
+    """
+}

@@ -1,0 +1,53 @@
+import KefuCore
+
+/// A signed-in console user's session, kept in the store so every host of a deployment accepts
+/// it. Only the SHA-256 of the cookie's value is stored.
+public struct ConsoleSession: Sendable, Equatable {
+    /// Hex SHA-256 of the session cookie's value.
+    public var idHash: String
+    /// The token every form of this session carries (CSRF).
+    public var csrf: String
+    /// Who signed in (for now `admin`, or `local` on an open loopback console).
+    public var principal: String
+    public var createdAt: Int64
+    public var expiresAt: Int64
+
+    public init(idHash: String, csrf: String, principal: String, createdAt: Int64, expiresAt: Int64) {
+        self.idHash = idHash
+        self.csrf = csrf
+        self.principal = principal
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}
+
+/// One account's line on the console's overview.
+public struct AccountSummary: Sendable, Equatable {
+    public var openWindows: Int
+    public var pushesLastHour: Int
+    public var tasksRunning: Int
+    public var rulesEnabled: Int
+    public var pause: AccountPause?
+
+    public init(openWindows: Int = 0, pushesLastHour: Int = 0, tasksRunning: Int = 0, rulesEnabled: Int = 0, pause: AccountPause? = nil) {
+        self.openWindows = openWindows
+        self.pushesLastHour = pushesLastHour
+        self.tasksRunning = tasksRunning
+        self.rulesEnabled = rulesEnabled
+        self.pause = pause
+    }
+}
+
+/// What the operators' console reads and keeps beyond the admin API's roles: its sessions, a
+/// page of accounts, and the overview's figures — aggregate queries over one page of accounts.
+public protocol ConsoleStore: Sendable {
+    func createConsoleSession(_ session: ConsoleSession) async throws
+    /// The session, unless it expired.
+    func consoleSession(idHash: String, now: Int64) async throws -> ConsoleSession?
+    func deleteConsoleSession(idHash: String) async throws
+    /// Accounts in appid order after `after`, at most `limit`.
+    func accountPage(after: String?, limit: Int) async throws -> [Account]
+    /// Open windows now, pushes in the hour before `now`, running tasks, enabled rules and the
+    /// pause of each of `appids`.
+    func accountSummaries(appids: [String], now: Int64) async throws -> [String: AccountSummary]
+}
