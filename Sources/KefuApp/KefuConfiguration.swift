@@ -35,7 +35,6 @@ public struct KefuConfiguration: Sendable {
     public var maxCommitBatch: Int = 512
     /// Deliveries started and not yet recorded at once, per sender (calls to WeChat in flight
     /// and results being written): the most a crash can leave "outcome unknown".
-    /// The command line's default depends on the store: see `defaultSendConcurrency(database:)`.
     public var sendConcurrency: Int = 64
     /// What to do with a send that may have reached WeChat before its worker died.
     public var unknownOutcome: UnknownOutcomePolicy = .skip
@@ -48,14 +47,6 @@ public struct KefuConfiguration: Sendable {
     public var schedulerInterval: Duration = .milliseconds(200)
 
     public init() {}
-
-    /// The default `--send-concurrency` for a store: 64 on SQLite, 128 on PostgreSQL. A place is
-    /// free only once its result is recorded, and a PostgreSQL write is a network round trip
-    /// shared with the other workers, so PostgreSQL needs more places to keep as many calls in
-    /// flight (measured with `kefu-bench`; README, Performance).
-    public static func defaultSendConcurrency(database: String) -> Int {
-        database.hasPrefix("postgres") ? 128 : 64
-    }
 
     /// True when `host` only accepts connections from this machine.
     public var listensOnLoopback: Bool {

@@ -57,7 +57,7 @@ struct LoggingOptions: ParsableArguments {
 
 /// Options of the commands that run workers (`serve` and `worker`).
 struct WorkerOptions: ParsableArguments {
-    @Option(help: "Deliveries started and not yet recorded per sender: calls to WeChat in flight and results being written; the most a crash leaves \"outcome unknown\" (default 64 on SQLite, 128 on PostgreSQL).")
+    @Option(help: "Deliveries started and not yet recorded per sender: calls to WeChat in flight and results being written; the most a crash leaves \"outcome unknown\" (default 64).")
     var sendConcurrency: Int?
 
     @Option(help: "skip (default: at-most-once) or retry (at-least-once): a send that may have reached WeChat before its worker died.")
@@ -122,7 +122,7 @@ enum ConfigurationLoader {
         }
         configuration.consoleSecureCookies = secure == "true" || secure == "1"
         configuration.sendConcurrency = try integer(config, "kefu.send.concurrency", option: "--send-concurrency",
-                                                    default: KefuConfiguration.defaultSendConcurrency(database: configuration.database))
+                                                    default: configuration.sendConcurrency)
         let outcome = config.string(forKey: "kefu.unknown.outcome", default: "skip")
         guard let policy = UnknownOutcomePolicy(rawValue: outcome) else {
             throw KefuError(.badConfiguration, "--unknown-outcome: \"\(outcome)\" is not skip or retry")
