@@ -1,10 +1,8 @@
-import Crypto
 import Foundation
 import Hummingbird
 import KefuCore
 import KefuStore
 import Logging
-import WeChatProtocol
 
 /// `/api/v1/accounts/{appid}/media`: an account's media library — upload (multipart), list,
 /// read, download, delete. Files are checked by their bytes against WeChat's limits per kind.
@@ -12,9 +10,6 @@ struct MediaController<Context: RequestContext> {
     let store: any MediaStore & AccountReader
     let clock: any WallClock
     let limits: MediaLimits
-
-    /// An upload's body may exceed the largest file by this much: the multipart envelope.
-    static var envelope: Int { 64 << 10 }
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.post("/accounts/:appid/media", use: upload)
@@ -26,45 +21,11 @@ struct MediaController<Context: RequestContext> {
 
     @Sendable func upload(_ request: Request, context: Context) async throws -> Response {
         let appid = try await account(context)
-        let boundary: String
-        do {
-            boundary = try MultipartForm.boundary(contentType: request.headers[.contentType])
-        } catch {
-            throw HTTPError(.badRequest, message: error.reason == "expected multipart/form-data"
-                ? "expected multipart/form-data with a file part and a type field" : error.reason)
-        }
-        var request = request
-        let limit = limits.largest + Self.envelope
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: limit)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw HTTPError(.contentTooLarge, message: "the upload is larger than \(limit) bytes; no media kind takes a file that large")
-        }
-        let form: MultipartForm
-        do {
-            form = try MultipartForm(body: body, boundary: boundary)
-        } catch {
-            throw HTTPError(.badRequest, message: error.reason)
-        }
-        guard let typePart = form.first(named: "type") else {
-            throw KefuError.invalid("type", "is required: one of \(MediaKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let typeText = String(decoding: typePart.body, as: UTF8.self)
-        guard let kind = MediaKind(rawValue: typeText) else {
-            throw KefuError.invalid("type", "must be one of \(MediaKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard let file = form.first(named: "file") else {
-            throw KefuError.invalid("file", "is required: a file part (curl -F file=@picture.jpg)")
-        }
-        let format = try limits.check(file.body, kind: kind)
-        let sha = SHA256.hash(data: file.body).map { String(format: "%02x", $0) }.joined()
-        let item = MediaItem(id: Self.newId(), appid: appid, kind: kind, filename: MediaItem.cleanFilename(file.filename),
-                             contentType: format.contentType, bytes: file.body.count, sha256: sha, createdAt: clock.nowMillis())
-        let (stored, created) = try await store.addMedia(item, content: file.body)
+        let form = try await MediaUpload.form(request, limits: limits)
+        let (stored, created) = try await MediaUpload.store(form, appid: appid, limits: limits, store: store, clock: clock)
         if created {
             context.logger.info("media uploaded", metadata: ["kefu.appid": "\(appid)", "kefu.media.id": "\(stored.id)",
-                                                             "kefu.media.kind": "\(kind.rawValue)", "kefu.media.bytes": "\(stored.bytes)"])
+                                                             "kefu.media.kind": "\(stored.kind.rawValue)", "kefu.media.bytes": "\(stored.bytes)"])
         }
         return try JSONBody.object(created ? .created : .ok, Self.json(stored))
     }
@@ -143,12 +104,6 @@ struct MediaController<Context: RequestContext> {
         let id = try context.parameters.require("id")
         guard MediaItem.isId(id) else { throw KefuError(.notFound, "no media \(id)") }
         return id
-    }
-
-    /// `m_` and 20 random hex digits (80 bits).
-    static func newId() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return "m_" + (0..<10).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 
     static func json(_ item: MediaItem) -> [String: Any] {

@@ -41,6 +41,15 @@ enum ConsoleAssets {
     dl.paste, dl.facts { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
     dl.paste dt, dl.facts dt { color: var(--muted); font-size: 13px; margin-top: 8px; }
     dl.paste dd, dl.facts dd { margin: 2px 0 0; }
+    select { padding: 8px 10px; border: 1px solid #c9cdd4; border-radius: 6px; font: inherit; background: #fff; }
+    .notice { color: #0a7a3d; background: #e8f7ee; padding: 8px 12px; border-radius: 6px; }
+    button.danger { background: #fff; color: var(--bad); border: 1px solid #f0b6b1; margin: 0; }
+    ul.media { list-style: none; padding: 0; display: grid; gap: 12px; }
+    ul.media li { display: flex; gap: 12px; align-items: flex-start; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
+    ul.media img { object-fit: cover; border-radius: 6px; background: var(--bg); flex: none; }
+    ul.media .file { width: 96px; height: 96px; flex: none; display: flex; align-items: center; justify-content: center;
+      background: var(--bg); border-radius: 6px; color: var(--muted); }
+    ul.media .about { flex: 1; min-width: 0; }
     @media (max-width: 600px) {
       main { padding: 12px; }
       .bar { padding: 8px 12px; }

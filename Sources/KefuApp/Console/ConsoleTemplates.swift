@@ -4,7 +4,7 @@
 enum ConsoleTemplates {
     static let all: [String: String] = [
         "layout": layout, "signin": signin, "overview": overview, "accounts": accounts, "account-new": accountNew,
-        "account-created": accountCreated, "account": account, "error": error,
+        "account-created": accountCreated, "account": account, "error": error, "media": media,
     ]
 
     static let layout = """
@@ -156,7 +156,46 @@ enum ConsoleTemplates {
       <dt>{{t.col_status}}</dt><dd>{{#paused}}<span class="badge warn">{{t.status_paused}} {{pausedUntil}}</span> {{reason}} — {{advice}}{{/paused}}{{^paused}}<span class="badge ok">{{t.status_ok}}</span>{{/paused}}</dd>
     </dl>
     <p class="help">{{t.account_secrets}}</p>
-    <p><a href="/console/accounts">{{t.back_accounts}}</a></p>
+    <p><a href="/console/accounts/{{appid}}/media">{{t.media_title}}</a> · <a href="/console/accounts">{{t.back_accounts}}</a></p>
+    """
+
+    static let media = """
+    <h1>{{label}} · {{t.media_title}}</h1>
+    {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+    {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
+    <form method="post" action="/console/accounts/{{appid}}/media" enctype="multipart/form-data" class="narrow">
+      <input type="hidden" name="_csrf" value="{{csrf}}">
+      <label for="type">{{t.media_type}}</label>
+      <select id="type" name="type">{{#kinds}}<option value="{{value}}">{{label}}</option>{{/kinds}}</select>
+      <label for="file">{{t.media_file}}</label>
+      <input id="file" name="file" type="file" required>
+      <p class="help">{{t.media_limits}}</p>
+      <button type="submit">{{t.media_upload}}</button>
+    </form>
+    {{^hasItems}}<p>{{t.media_empty}}</p>{{/hasItems}}
+    {{#hasItems}}
+    <ul class="media">
+    {{#items}}
+      <li>
+        {{#picture}}<img src="/console/accounts/{{appid}}/media/{{id}}/content" alt="{{filename}}" width="96" height="96" loading="lazy">{{/picture}}
+        {{^picture}}<span class="file" aria-hidden="true">{{kindLabel}}</span>{{/picture}}
+        <div class="about">
+          <strong>{{filename}}</strong><br>
+          <small>{{kindLabel}} · {{size}} · {{created}}</small><br>
+          <small class="mono">{{id}}</small><br>
+          <small>{{#wechat}}{{t.media_wechat_fresh}}{{/wechat}}{{^wechat}}{{t.media_wechat_none}}{{/wechat}}</small>
+          {{#users}}<br><small>{{t.media_used_by}} {{users}}</small>{{/users}}
+        </div>
+        <form method="post" action="/console/accounts/{{appid}}/media/{{id}}/delete">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <button type="submit" class="danger">{{t.media_delete}}</button>
+        </form>
+      </li>
+    {{/items}}
+    </ul>
+    {{/hasItems}}
+    {{#next}}<p><a href="?after={{next}}">{{t.page_next}}</a></p>{{/next}}
+    <p><a href="/console/accounts/{{appid}}">{{label}}</a></p>
     """
 
     static let error = """

@@ -91,6 +91,32 @@ extension SQLStore {
 }
 
 extension SQLStore {
+    public func mediaUsers(appid: String, ids: [String]) async throws -> [String: (tasks: [Int64], rules: [Int64])] {
+        guard !ids.isEmpty else { return [:] }
+        return try await forReading { db in
+            var users: [String: (tasks: [Int64], rules: [Int64])] = [:]
+            let wanted = Set(ids)
+            // Only messages naming some library file are read, and each is parsed once.
+            let tasks = try await db.fetchAll(
+                """
+                SELECT id, message FROM tasks WHERE appid = \(appid) AND status IN ('scheduled', 'running', 'paused')
+                    AND message LIKE '%kefu_media%' ORDER BY id
+                """)
+            for row in tasks {
+                for id in Set(((try? CustomMessage(json: row.string("message")))?.kefuMedia ?? []).map(\.id)) where wanted.contains(id) {
+                    users[id, default: ([], [])].tasks.append(row.int64("id"))
+                }
+            }
+            let rules = try await db.fetchAll("SELECT id, message FROM rules WHERE appid = \(appid) AND message LIKE '%kefu_media%' ORDER BY id")
+            for row in rules {
+                for id in Set(((try? CustomMessage(json: row.string("message")))?.kefuMedia ?? []).map(\.id)) where wanted.contains(id) {
+                    users[id, default: ([], [])].rules.append(row.int64("id"))
+                }
+            }
+            return users
+        }
+    }
+
     /// Inside the transaction that stores a task's or rule's message: every library file it
     /// names exists in the account's library as the kind its field takes, held `FOR SHARE` until
     /// the transaction ends, so a concurrent delete either sees the new user (409) or happens

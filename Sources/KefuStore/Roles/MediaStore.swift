@@ -13,6 +13,8 @@ public protocol MediaStore: Sendable {
     func mediaList(appid: String, kind: MediaKind?, limit: Int, after: MediaCursor?) async throws -> [MediaItem]
     /// Deletes an item nothing uses; what still uses it otherwise (nothing deleted).
     func deleteMedia(appid: String, id: String) async throws -> MediaDeletion
+    /// The scheduled, running or paused tasks and the rules whose messages name each of `ids`.
+    func mediaUsers(appid: String, ids: [String]) async throws -> [String: (tasks: [Int64], rules: [Int64])]
 }
 
 /// Where a page of media ends: the last item's creation time and id.

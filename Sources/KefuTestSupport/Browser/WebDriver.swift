@@ -93,6 +93,11 @@ public final class WebDriver: @unchecked Sendable {
         _ = try await call(.POST, "/element/\(element)/value", ["text": text])
     }
 
+    /// Chooses a local file in an `<input type=file>`.
+    public func attach(_ css: String, path: String) async throws {
+        _ = try await call(.POST, "/element/\(try await find(css))/value", ["text": path])
+    }
+
     public func text(_ css: String) async throws -> String {
         try await call(.GET, "/element/\(try await find(css))/text")["value"] as? String ?? ""
     }

@@ -7,6 +7,7 @@ import KefuStore
 import KefuTestSupport
 import NIOCore
 import Testing
+import WeChatSimulator
 
 /// The operators' console over live HTTP: sign-in into a stored session, cookie flags, CSRF,
 /// the security headers, escaping, languages, and adding an account through the form.
@@ -32,6 +33,14 @@ struct ConsoleTests {
             fields[.contentType] = "application/x-www-form-urlencoded"
             let body = form.map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&")
             let response = try await client.execute(uri: path, method: .post, headers: fields, body: ByteBuffer(string: body))
+            keep(response)
+            return response
+        }
+
+        mutating func upload(_ path: String, _ parts: [MediaFiles.Part]) async throws -> TestResponse {
+            var fields = headers()
+            fields[.contentType] = MediaFiles.contentType
+            let response = try await client.execute(uri: path, method: .post, headers: fields, body: ByteBuffer(bytes: MediaFiles.multipart(parts)))
             keep(response)
             return response
         }
@@ -289,6 +298,47 @@ struct ConsoleTests {
                 }
                 #expect(seen.count == 120 && Set(seen) == Set(many.map(\.appid)), "\(base): \(seen.count)")
             }
+        }
+    }
+
+    @Test("the media library: upload through the form, a thumbnail only for the signed-in, where each file is used, no delete while in use",
+          arguments: StoreBackend.allCases)
+    func mediaLibrary(backend: StoreBackend) async throws {
+        try await Self.run(backend) { app in
+            var browser = Browser(client: app.client)
+            _ = try await browser.signIn()
+            let library = "/console/accounts/\(Self.account.appid)/media"
+            let csrf = Browser.csrf(try await browser.get(library)) ?? ""
+            let hostile = "<img src=x onerror=alert(1)>.png"
+            let missing = try await browser.upload(library, [.field("type", "image"), .file(SampleMedia.png, filename: hostile)])
+            #expect(missing.status == .forbidden, "no CSRF field: nothing stored")
+            #expect(try await app.store.mediaList(appid: Self.account.appid, kind: nil, limit: 10, after: nil).isEmpty)
+            let wrong = try await browser.upload(library, [.field("_csrf", csrf), .field("type", "voice"), .file(SampleMedia.png, filename: "a.mp3")])
+            #expect(wrong.status == .unprocessableContent && Self.html(wrong).contains("file: is PNG, but voice takes AMR, MP3"))
+
+            let uploaded = try await browser.upload(library, [.field("_csrf", csrf), .field("type", "image"), .file(SampleMedia.png, filename: hostile)])
+            #expect(uploaded.status == .ok)
+            let html = Self.html(uploaded)
+            #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;.png") && !html.contains("<img src=x"))
+            let item = try #require(try await app.store.mediaList(appid: Self.account.appid, kind: nil, limit: 10, after: nil).first)
+            #expect(html.contains("src=\"\(library)/\(item.id)/content\""))
+            let picture = try await browser.get("\(library)/\(item.id)/content")
+            #expect(picture.status == .ok && Array(picture.body.readableBytesView) == SampleMedia.png)
+            #expect(picture.headers[.contentType] == "image/png")
+            var stranger = Browser(client: app.client)
+            #expect(try await stranger.get("\(library)/\(item.id)/content").status == .unauthorized)
+
+            // In use by a task: shown, and not deleted.
+            let task = try await app.api(.post, "/tasks", #"{"name": "t", "appid": "\#(Self.account.appid)", "send_at": "2030-01-01T00:00:00Z", "message": {"msgtype": "image", "image": {"kefu_media": "\#(item.id)"}}}"#)
+            let taskId = try #require((try JSONSerialization.jsonObject(with: Data(String(buffer: task.body).utf8)) as? [String: Any])?["id"] as? Int)
+            #expect(Self.html(try await browser.get(library)).contains("使用中： 任务 \(taskId)"))
+            let refused = try await browser.post("\(library)/\(item.id)/delete", [("_csrf", csrf)])
+            #expect(refused.status == .conflict && Self.html(refused).contains("仍在使用，无法删除： 任务 \(taskId)"))
+            #expect(try await browser.post("\(library)/\(item.id)/delete", []).status == .forbidden)
+            _ = try await app.api(.post, "/tasks/\(taskId)/cancel")
+            let deleted = try await browser.post("\(library)/\(item.id)/delete", [("_csrf", csrf)])
+            #expect(deleted.status == .seeOther)
+            #expect(try await app.store.media(appid: Self.account.appid, id: item.id) == nil)
         }
     }
 }

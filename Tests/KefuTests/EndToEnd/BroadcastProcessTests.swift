@@ -95,11 +95,13 @@ struct BroadcastProcessTests {
           arguments: StoreBackend.allCases)
     func fourWorkers(backend: StoreBackend) async throws {
         let harness = try await ProcessHarness(policy: Self.messagePolicy, backend: backend)
+        var supervisor: KefuProcess?
         do {
             try await harness.startServer(extra: ["--workers", "0"])
             let account = Self.account(22, rate: 1000)
             try await Self.addAccount(account, to: harness, talkers: "oMany", count: 10_000, concurrency: 64)
             let workers = try await harness.startWorkers(processes: 4, extra: ["--lease-seconds", "2"])
+            supervisor = workers
 
             let first = try await harness.createTask(appid: account.appid, message: Self.messages[0])
             try await harness.waitForTask(first, status: "completed", timeout: .seconds(240))
@@ -129,7 +131,7 @@ struct BroadcastProcessTests {
             }
             try await workers.stop()
         } catch {
-            Issue.record("\(error)\n--- serve log ---\n\(harness.server?.output.suffix(3000) ?? "")")
+            Issue.record("\(error)\n--- workers log ---\n\(supervisor?.output.suffix(6000) ?? "")")
         }
         await harness.shutdown()
     }

@@ -2,6 +2,7 @@ import Foundation
 import KefuCore
 import KefuTestSupport
 import Testing
+import WeChatSimulator
 
 extension EndToEnd {
 /// The console in real headless Chromium (WebDriver), against real `kefu serve` and simulator
@@ -79,17 +80,28 @@ struct ConsoleBrowserTests {
             #expect(!(try await browser.source()).contains(token), "the Token is shown once only")
             try await Self.shoot(browser, "06-account", backend)
 
+            // The media library: a picture uploaded through the page's file input.
+            try await browser.go("\(console)accounts/\(appid)/media")
+            let file = harness.directory.file("海报.png")
+            try Data(SampleMedia.png).write(to: URL(fileURLWithPath: file))
+            try await browser.attach("#file", path: file)
+            try await browser.click("form[enctype='multipart/form-data'] button[type=submit]")
+            try await eventually("the picture in the library") { try await browser.count("ul.media img") == 1 }
+            #expect(try await browser.text("[role=status]").contains("海报.png"))
+            try await Self.shoot(browser, "07-media", backend)
+
             // English, remembered across pages.
+            try await browser.go(console)
             try await browser.click("a[hreflang=en]")
             try await eventually("the page in English") { try await browser.source().contains("Reachable now") }
             try await browser.go("\(console)accounts")
             #expect(try await browser.source().contains("Add an account"))
-            try await Self.shoot(browser, "07-accounts-en", backend)
+            try await Self.shoot(browser, "08-accounts-en", backend)
 
             // A phone: 375 px wide.
             try await browser.resize(width: 375, height: 812)
             try await browser.go(console)
-            try await Self.shoot(browser, "08-overview-phone", backend)
+            try await Self.shoot(browser, "09-overview-phone", backend)
             #expect(try await browser.count("table") == 1)
 
             // Signing out ends it.

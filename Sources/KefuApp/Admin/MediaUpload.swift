@@ -1,0 +1,65 @@
+import Crypto
+import Foundation
+import Hummingbird
+import KefuCore
+import KefuStore
+import NIOCore
+import WeChatProtocol
+
+/// One upload to the media library, read and stored the same way from the admin API and the
+/// console: the multipart body (400 malformed, 413 larger than any type takes), then its `type`
+/// field and `file` part checked by the file's bytes against the limits (422 naming what is
+/// wrong), then stored unless the same bytes are already there.
+enum MediaUpload {
+    /// An upload's body may exceed the largest file by this much: the multipart envelope.
+    static var envelope: Int { 64 << 10 }
+
+    static func form(_ request: Request, limits: MediaLimits) async throws -> MultipartForm {
+        let boundary: String
+        do {
+            boundary = try MultipartForm.boundary(contentType: request.headers[.contentType])
+        } catch {
+            throw HTTPError(.badRequest, message: error.reason == "expected multipart/form-data"
+                ? "expected multipart/form-data with a file part and a type field" : error.reason)
+        }
+        var request = request
+        let limit = limits.largest + envelope
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw HTTPError(.contentTooLarge, message: "the upload is larger than \(limit) bytes; no media kind takes a file that large")
+        }
+        do {
+            return try MultipartForm(body: body, boundary: boundary)
+        } catch {
+            throw HTTPError(.badRequest, message: error.reason)
+        }
+    }
+
+    /// The stored item, and whether it is new.
+    static func store(_ form: MultipartForm, appid: String, limits: MediaLimits, store: any MediaStore, clock: any WallClock)
+        async throws -> (MediaItem, Bool) {
+        guard let typePart = form.first(named: "type") else {
+            throw KefuError.invalid("type", "is required: one of \(MediaKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let kind = MediaKind(rawValue: String(decoding: typePart.body, as: UTF8.self)) else {
+            throw KefuError.invalid("type", "must be one of \(MediaKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let file = form.first(named: "file") else {
+            throw KefuError.invalid("file", "is required: a file part (curl -F file=@picture.jpg)")
+        }
+        let format = try limits.check(file.body, kind: kind)
+        let sha = SHA256.hash(data: file.body).map { String(format: "%02x", $0) }.joined()
+        let item = MediaItem(id: newId(), appid: appid, kind: kind, filename: MediaItem.cleanFilename(file.filename),
+                             contentType: format.contentType, bytes: file.body.count, sha256: sha, createdAt: clock.nowMillis())
+        let (stored, created) = try await store.addMedia(item, content: file.body)
+        return (stored, created)
+    }
+
+    /// `m_` and 20 random hex digits (80 bits).
+    static func newId() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return "m_" + (0..<10).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+}
