@@ -50,7 +50,7 @@ enum MediaUpload {
             throw KefuError.invalid("file", "is required: a file part (curl -F file=@picture.jpg)")
         }
         let format = try limits.check(file.body, kind: kind)
-        let sha = SHA256.hash(data: file.body).map { String(format: "%02x", $0) }.joined()
+        let sha = Hex.encode(SHA256.hash(data: file.body))
         let item = MediaItem(id: newId(), appid: appid, kind: kind, filename: MediaItem.cleanFilename(file.filename),
                              contentType: format.contentType, bytes: file.body.count, sha256: sha, createdAt: clock.nowMillis())
         let (stored, created) = try await store.addMedia(item, content: file.body)
@@ -59,7 +59,6 @@ enum MediaUpload {
 
     /// `m_` and 20 random hex digits (80 bits).
     static func newId() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return "m_" + (0..<10).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        "m_" + Hex.random(bytes: 10)
     }
 }

@@ -166,12 +166,7 @@ struct ConsoleController<Context: RequestContext> {
                 "appid": account.appid, "label": account.name ?? account.appid, "openWindows": summary.openWindows,
                 "pushesLastHour": summary.pushesLastHour, "tasksRunning": summary.tasksRunning, "rulesEnabled": summary.rulesEnabled,
             ]
-            if let pause = summary.pause {
-                row["paused"] = true
-                row["pausedUntil"] = ConsoleFormat.chinaTime(pause.until)
-                row["reason"] = pause.reason
-                row["advice"] = page.text[Self.adviceKey(pause.reason)] ?? ""
-            }
+            row.merge(Self.pauseValues(summary.pause, page: page)) { _, new in new }
             return row
         }
         return render(page, "overview", title: page.text["overview_title"] ?? "", session: session, nav: "navOverview",
@@ -250,12 +245,7 @@ struct ConsoleController<Context: RequestContext> {
             "appid": account.appid, "label": account.name ?? account.appid, "url": callbackURL(request, appid: appid),
             "safe": account.encodingAESKey != nil, "sendRate": account.sendRate, "openWindows": summary.openWindows,
         ]
-        if let pause = summary.pause {
-            values["paused"] = true
-            values["pausedUntil"] = ConsoleFormat.chinaTime(pause.until)
-            values["reason"] = pause.reason
-            values["advice"] = page.text[Self.adviceKey(pause.reason)] ?? ""
-        }
+        values.merge(Self.pauseValues(summary.pause, page: page)) { _, new in new }
         return render(page, "account", title: account.name ?? account.appid, session: session, nav: "navAccounts", values)
     }
 
@@ -442,6 +432,13 @@ struct ConsoleController<Context: RequestContext> {
         return "\(base)/wechat/\(appid)"
     }
 
+    /// A pause as the overview and the account page show it: until when, why, what to do.
+    static func pauseValues(_ pause: AccountPause?, page: Page) -> [String: Any] {
+        guard let pause else { return [:] }
+        return ["paused": true, "pausedUntil": ConsoleFormat.chinaTime(pause.until), "reason": pause.reason,
+                "advice": page.text[adviceKey(pause.reason)] ?? ""]
+    }
+
     /// What to do about a pause, by its reason.
     static func adviceKey(_ reason: String) -> String {
         if reason.contains("45009") { return "advice_quota" }
@@ -475,12 +472,11 @@ struct ConsoleController<Context: RequestContext> {
     }
 
     static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array(text.utf8)))
     }
 
     static func randomHex(_ bytes: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        Hex.random(bytes: bytes)
     }
 
     /// Letters and digits (a callback Token, an EncodingAESKey), from the system's random source.
@@ -524,11 +520,16 @@ enum ConsoleFormat {
         return "\(bytes) B"
     }
 
+    /// China keeps UTC+8 all year (no daylight saving since 1991), so one fixed-offset calendar.
+    static let china: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
+        return calendar
+    }()
+
+    /// `2026-12-01 08:30 (UTC+8)`.
     static func chinaTime(_ millis: Int64) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000)) + " (UTC+8)"
+        let parts = china.dateComponents([.year, .month, .day, .hour, .minute], from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        return String(format: "%04d-%02d-%02d %02d:%02d (UTC+8)", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
     }
 }

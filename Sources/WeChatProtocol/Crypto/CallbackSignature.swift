@@ -7,7 +7,7 @@ public enum CallbackSignature {
     public static func sign(_ parts: [String]) -> String {
         let joined = parts.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.joined()
         let digest = Insecure.SHA1.hash(data: Array(joined.utf8))
-        return hex(digest)
+        return Hex.encode(digest)
     }
 
     /// Compares in constant time (for equal-length inputs), case-insensitively on hex digits.
@@ -20,16 +20,5 @@ public enum CallbackSignature {
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }
         return difference == 0
-    }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(40)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

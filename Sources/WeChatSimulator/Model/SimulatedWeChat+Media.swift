@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import KefuCore
+import WeChatProtocol
 
 /// A temporary media id the simulator issued.
 struct IssuedMedia {
@@ -63,7 +64,7 @@ extension SimulatedWeChat {
         while value.count < 64 { value += String(random.next(), radix: 36) }
         let mediaId = "SIM_" + String(value.prefix(60))
         issuedMedia[mediaId] = IssuedMedia(appid: appid, type: type, expiresAt: now + configuration.mediaLifetimeSeconds * 1000)
-        let sha = SHA256.hash(data: file.bytes).map { String(format: "%02x", $0) }.joined()
+        let sha = Hex.encode(SHA256.hash(data: file.bytes))
         recordUpload(MediaUpload(appid: appid, type: type, filename: name, bytes: file.bytes.count, sha256: sha, mediaId: mediaId, at: now))
         return Answer(errcode: 0, errmsg: "ok", mediaType: type, mediaId: mediaId, createdAt: now / 1000)
     }
