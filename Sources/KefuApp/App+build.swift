@@ -33,7 +33,7 @@ public func buildApplication(
     OperationsController(store: store, metrics: metrics).addRoutes(to: router)
     try ConsoleController(store: store, cache: accounts, clock: clock, configuration: .init(
         adminToken: configuration.adminToken.map { Array($0.utf8) }, secureCookies: configuration.consoleSecureCookies,
-        publicURL: configuration.publicURL), limits: configuration.mediaLimits).addRoutes(to: router)
+        publicURL: configuration.publicURL), limits: configuration.mediaLimits, policy: configuration.windowPolicy).addRoutes(to: router)
     let api = router.group("/api/v1").add(middleware: AdminAuthMiddleware(token: configuration.adminToken.map { Array($0.utf8) }))
     AccountsController(store: store, cache: accounts, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
     LedgerController(store: store, clock: clock, policy: configuration.windowPolicy,

@@ -49,12 +49,17 @@ enum MediaUpload {
         guard let file = form.first(named: "file") else {
             throw KefuError.invalid("file", "is required: a file part (curl -F file=@picture.jpg)")
         }
+        return try await self.store(file, kind: kind, appid: appid, limits: limits, store: store, clock: clock)
+    }
+
+    /// One file part stored as `kind` (the console's composer uploads on the spot this way).
+    static func store(_ file: MultipartForm.Part, kind: MediaKind, appid: String, limits: MediaLimits, store: any MediaStore,
+                      clock: any WallClock) async throws -> (MediaItem, Bool) {
         let format = try limits.check(file.body, kind: kind)
         let sha = Hex.encode(SHA256.hash(data: file.body))
         let item = MediaItem(id: newId(), appid: appid, kind: kind, filename: MediaItem.cleanFilename(file.filename),
                              contentType: format.contentType, bytes: file.body.count, sha256: sha, createdAt: clock.nowMillis())
-        let (stored, created) = try await store.addMedia(item, content: file.body)
-        return (stored, created)
+        return try await store.addMedia(item, content: file.body)
     }
 
     /// `m_` and 20 random hex digits (80 bits).

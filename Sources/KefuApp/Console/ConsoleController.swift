@@ -33,7 +33,7 @@ public struct ConsoleConfiguration: Sendable {
 /// `SameSite=Strict`, `Secure` when configured); every form carries the session's CSRF token;
 /// every page is sent with a `Content-Security-Policy` that allows no inline script or style.
 struct ConsoleController<Context: RequestContext> {
-    let store: any ConsoleStore & AccountStore & AccountPauses & MediaStore
+    let store: any ConsoleStore & AccountStore & AccountPauses & MediaStore & BroadcastStore & RuleStore
     let cache: AccountCache
     let clock: any WallClock
     let configuration: ConsoleConfiguration
@@ -46,10 +46,12 @@ struct ConsoleController<Context: RequestContext> {
     static var pageSize: Int { 50 }
 
     let limits: MediaLimits
+    let policy: WindowPolicy
 
-    init(store: any ConsoleStore & AccountStore & AccountPauses & MediaStore, cache: AccountCache, clock: any WallClock,
-         configuration: ConsoleConfiguration, limits: MediaLimits = .wechat) throws {
+    init(store: any ConsoleStore & AccountStore & AccountPauses & MediaStore & BroadcastStore & RuleStore, cache: AccountCache,
+         clock: any WallClock, configuration: ConsoleConfiguration, limits: MediaLimits = .wechat, policy: WindowPolicy = .wechatDefault) throws {
         self.store = store
+        self.policy = policy
         self.limits = limits
         self.cache = cache
         self.clock = clock
@@ -75,6 +77,22 @@ struct ConsoleController<Context: RequestContext> {
         router.post("/console/accounts/:appid/media", use: uploadMedia)
         router.get("/console/accounts/:appid/media/:id/content", use: mediaContent)
         router.post("/console/accounts/:appid/media/:id/delete", use: deleteMedia)
+        router.get("/console/accounts/:appid/tasks", use: tasks)
+        router.get("/console/accounts/:appid/tasks/new", use: newTask)
+        router.post("/console/accounts/:appid/tasks", use: createTask)
+        router.get("/console/accounts/:appid/forecast", use: forecast)
+        router.get("/console/tasks/:id", use: task)
+        router.get("/console/tasks/:id/progress", use: taskProgress)
+        router.post("/console/tasks/:id/test", use: testTask)
+        router.post("/console/tasks/:id/:action", use: taskAction)
+        router.get("/console/accounts/:appid/rules", use: rules)
+        router.get("/console/accounts/:appid/rules/new", use: newRule)
+        router.post("/console/accounts/:appid/rules", use: saveRule)
+        router.get("/console/accounts/:appid/rule-warnings", use: ruleWarnings)
+        router.get("/console/rules/:id", use: rule)
+        router.get("/console/rules/:id/edit", use: editRule)
+        router.post("/console/rules/:id", use: saveRule)
+        router.post("/console/rules/:id/delete", use: deleteRule)
     }
 
     // MARK: Signing in and out
@@ -128,7 +146,7 @@ struct ConsoleController<Context: RequestContext> {
         let page = Page(request)
         guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
         guard try await Self.checkedForm(request, session: session, as: CSRFOnly.self) != nil else {
-            return errorPage(page, .forbidden, page.text["error_csrf"] ?? "", session: session)
+            return csrfRefused(page, session)
         }
         try await store.deleteConsoleSession(idHash: session.idHash)
         var response = Self.redirect("/console/sign-in")
@@ -153,205 +171,6 @@ struct ConsoleController<Context: RequestContext> {
         return try await store.consoleSession(idHash: Self.sha256(value), now: clock.nowMillis())
     }
 
-    // MARK: Pages
-
-    @Sendable func overview(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
-        let page = Page(request)
-        let (accounts, next) = try await accountsPage(request)
-        let summaries = try await store.accountSummaries(appids: accounts.map(\.appid), now: clock.nowMillis())
-        let rows: [[String: Any]] = accounts.map { account in
-            let summary = summaries[account.appid] ?? AccountSummary()
-            var row: [String: Any] = [
-                "appid": account.appid, "label": account.name ?? account.appid, "openWindows": summary.openWindows,
-                "pushesLastHour": summary.pushesLastHour, "tasksRunning": summary.tasksRunning, "rulesEnabled": summary.rulesEnabled,
-            ]
-            row.merge(Self.pauseValues(summary.pause, page: page)) { _, new in new }
-            return row
-        }
-        return render(page, "overview", title: page.text["overview_title"] ?? "", session: session, nav: "navOverview",
-                      Self.page(rows, next: next))
-    }
-
-    @Sendable func accounts(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
-        let page = Page(request)
-        let (accounts, next) = try await accountsPage(request)
-        let rows: [[String: Any]] = accounts.map {
-            ["appid": $0.appid, "label": $0.name ?? $0.appid, "sendRate": $0.sendRate, "created": ConsoleFormat.chinaTime($0.createdAt)]
-        }
-        return render(page, "accounts", title: page.text["accounts_title"] ?? "", session: session, nav: "navAccounts",
-                      Self.page(rows, next: next))
-    }
-
-    /// The page of accounts `?after=` asks for, and where the next one starts.
-    func accountsPage(_ request: Request) async throws -> (accounts: [Account], next: String?) {
-        let accounts = try await store.accountPage(after: request.uri.queryParameters.get("after"), limit: Self.pageSize + 1)
-        let next = accounts.count > Self.pageSize ? accounts[Self.pageSize - 1].appid : nil
-        return (Array(accounts.prefix(Self.pageSize)), next)
-    }
-
-    @Sendable func newAccount(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
-        let page = Page(request)
-        return render(page, "account-new", title: page.text["new_title"] ?? "", session: session, nav: "navAccounts",
-                      ["form": ["sendRate": Account.defaultSendRate, "generateAES": true] as [String: Any]])
-    }
-
-    @Sendable func createAccount(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
-        let page = Page(request)
-        guard let form = try await Self.checkedForm(request, session: session, as: AccountForm.self) else {
-            return errorPage(page, .forbidden, page.text["error_csrf"] ?? "", session: session)
-        }
-        let now = clock.nowMillis()
-        let token = form.token.flatMap { $0.isEmpty ? nil : $0 } ?? Self.randomAlphanumeric(32)
-        var aesKey = form.encodingAESKey.flatMap { $0.isEmpty ? nil : $0 }
-        if aesKey == nil, form.generateAES == "1" { aesKey = Self.randomAlphanumeric(43) }
-        let account = Account(
-            appid: form.appid ?? "", appSecret: form.appSecret ?? "", token: token, encodingAESKey: aesKey,
-            originalId: form.originalId.flatMap { $0.isEmpty ? nil : $0 }, name: form.name.flatMap { $0.isEmpty ? nil : $0 },
-            sendRate: Int(form.sendRate ?? "") ?? Account.defaultSendRate, dailyBudget: Account.defaultDailyBudget, reserve: 0,
-            createdAt: now, updatedAt: now)
-        do {
-            try AccountValidation.check(account)
-            try await store.createAccount(account)
-        } catch let error as KefuError where error.code == .invalid || error.code == .conflict {
-            // The form again, with what the operator typed (never the secret) and what was wrong.
-            let values: [String: Any] = ["appid": form.appid ?? "", "name": form.name ?? "", "originalId": form.originalId ?? "",
-                                         "token": form.token ?? "", "aesKey": form.encodingAESKey ?? "",
-                                         "generateAES": form.generateAES == "1", "sendRate": form.sendRate ?? ""]
-            return render(page, "account-new", title: page.text["new_title"] ?? "", session: session, nav: "navAccounts",
-                          status: .unprocessableContent, ["form": values, "error": error.message])
-        }
-        cache.put(account)
-        context.logger.info("account created", metadata: ["kefu.appid": "\(account.appid)", "kefu.console.principal": "\(session.principal)"])
-        // The one time the Token and EncodingAESKey are shown: what to paste into WeChat.
-        var values: [String: Any] = ["appid": account.appid, "label": account.name ?? account.appid,
-                                     "url": callbackURL(request, appid: account.appid), "token": token]
-        if let aesKey { values["aesKey"] = aesKey }  // absent (not nil in an Any): plain mode
-        return render(page, "account-created", title: page.text["paste_title"] ?? "", session: session, nav: "navAccounts", values)
-    }
-
-    @Sendable func account(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
-        let page = Page(request)
-        let appid = try context.parameters.require("appid")
-        guard let account = try await store.account(appid: appid) else {
-            return errorPage(page, .notFound, page.text["error_not_found"] ?? "", session: session)
-        }
-        let summary = try await store.accountSummaries(appids: [appid], now: clock.nowMillis())[appid] ?? AccountSummary()
-        var values: [String: Any] = [
-            "appid": account.appid, "label": account.name ?? account.appid, "url": callbackURL(request, appid: appid),
-            "safe": account.encodingAESKey != nil, "sendRate": account.sendRate, "openWindows": summary.openWindows,
-        ]
-        values.merge(Self.pauseValues(summary.pause, page: page)) { _, new in new }
-        return render(page, "account", title: account.name ?? account.appid, session: session, nav: "navAccounts", values)
-    }
-
-    // MARK: Media library
-
-    @Sendable func media(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
-        return try await mediaPage(request, context: context, session: session)
-    }
-
-    /// The library of an account: the upload form, then its files newest first, each with a
-    /// thumbnail (pictures), where it is used, whether it has a WeChat id, and a delete button.
-    func mediaPage(_ request: Request, context: Context, session: ConsoleSession, status: HTTPResponse.Status = .ok,
-                   error: String? = nil, notice: String? = nil) async throws -> Response {
-        let page = Page(request)
-        let appid = try context.parameters.require("appid")
-        guard let account = try await store.account(appid: appid) else {
-            return errorPage(page, .notFound, page.text["error_not_found"] ?? "", session: session)
-        }
-        let after = request.uri.queryParameters.get("after").flatMap(MediaCursor.init(text:))
-        let items = try await store.mediaList(appid: appid, kind: nil, limit: Self.pageSize + 1, after: after)
-        let shown = Array(items.prefix(Self.pageSize))
-        let users = try await store.mediaUsers(appid: appid, ids: shown.map(\.id))
-        let taskWord = page.text["task_word"] ?? "", ruleWord = page.text["rule_word"] ?? ""
-        let rows: [[String: Any]] = shown.map { item in
-            var row: [String: Any] = [
-                "id": item.id, "filename": item.filename, "kindLabel": page.text["kind_\(item.kind.rawValue)"] ?? item.kind.rawValue,
-                "picture": item.kind == .image || item.kind == .thumb, "size": ConsoleFormat.size(item.bytes),
-                "created": ConsoleFormat.chinaTime(item.createdAt), "wechat": item.wechatMediaId != nil,
-            ]
-            if let used = users[item.id] {
-                row["users"] = (used.tasks.map { "\(taskWord) \($0)" } + used.rules.map { "\(ruleWord) \($0)" }).joined(separator: ", ")
-            }
-            return row
-        }
-        var values: [String: Any] = [
-            "appid": appid, "label": account.name ?? appid, "items": rows, "hasItems": !rows.isEmpty,
-            "kinds": MediaKind.allCases.map { ["value": $0.rawValue, "label": page.text["kind_\($0.rawValue)"] ?? $0.rawValue] },
-        ]
-        if items.count > Self.pageSize, let last = shown.last { values["next"] = MediaCursor(createdAt: last.createdAt, id: last.id).text }
-        if let error { values["error"] = error }
-        if let notice { values["notice"] = notice }
-        return render(page, "media", title: page.text["media_title"] ?? "", session: session, nav: "navAccounts", status: status, values)
-    }
-
-    @Sendable func uploadMedia(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
-        let page = Page(request)
-        let appid = try context.parameters.require("appid")
-        guard try await store.account(appid: appid) != nil else {
-            return errorPage(page, .notFound, page.text["error_not_found"] ?? "", session: session)
-        }
-        let form: MultipartForm
-        do {
-            form = try await MediaUpload.form(request, limits: limits)
-        } catch let error as HTTPError {
-            return try await mediaPage(request, context: context, session: session, status: error.status, error: error.body)
-        }
-        // The CSRF token travels as a field of the multipart form.
-        guard let presented = form.first(named: "_csrf").map({ Array($0.body) }),
-              CallbackSignature.constantTimeEquals(presented, Array(session.csrf.utf8)) else {
-            return errorPage(page, .forbidden, page.text["error_csrf"] ?? "", session: session)
-        }
-        do {
-            let (item, created) = try await MediaUpload.store(form, appid: appid, limits: limits, store: store, clock: clock)
-            context.logger.info("media uploaded", metadata: ["kefu.appid": "\(appid)", "kefu.media.id": "\(item.id)",
-                                                             "kefu.console.principal": "\(session.principal)"])
-            let notice = (page.text[created ? "media_uploaded" : "media_existing"] ?? "") + " " + item.filename
-            return try await mediaPage(request, context: context, session: session, notice: notice)
-        } catch let error as KefuError where error.code == .invalid {
-            return try await mediaPage(request, context: context, session: session, status: .unprocessableContent, error: error.message)
-        }
-    }
-
-    @Sendable func mediaContent(_ request: Request, context: Context) async throws -> Response {
-        guard try await session(request) != nil else { return Response(status: .unauthorized) }
-        let appid = try context.parameters.require("appid"), id = try context.parameters.require("id")
-        guard MediaItem.isId(id), let (item, bytes) = try await store.mediaContent(appid: appid, id: id) else { return Response(status: .notFound) }
-        return Response(status: .ok, headers: [
-            .contentType: item.contentType, .init("X-Content-Type-Options")!: "nosniff", .cacheControl: "private, max-age=86400",
-            .init("Content-Security-Policy")!: "default-src 'none'",
-        ], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
-
-    @Sendable func deleteMedia(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
-        let page = Page(request)
-        guard try await Self.checkedForm(request, session: session, as: CSRFOnly.self) != nil else {
-            return errorPage(page, .forbidden, page.text["error_csrf"] ?? "", session: session)
-        }
-        let appid = try context.parameters.require("appid"), id = try context.parameters.require("id")
-        guard MediaItem.isId(id) else { return errorPage(page, .notFound, page.text["error_not_found"] ?? "", session: session) }
-        switch try await store.deleteMedia(appid: appid, id: id) {
-        case .deleted:
-            context.logger.info("media deleted", metadata: ["kefu.appid": "\(appid)", "kefu.media.id": "\(id)",
-                                                            "kefu.console.principal": "\(session.principal)"])
-            return Self.redirect("/console/accounts/\(appid)/media")
-        case .notFound:
-            return errorPage(page, .notFound, page.text["error_not_found"] ?? "", session: session)
-        case .inUse(let tasks, let rules):
-            let users = tasks.map { "\(page.text["task_word"] ?? "") \($0)" } + rules.map { "\(page.text["rule_word"] ?? "") \($0)" }
-            return try await mediaPage(request, context: context, session: session, status: .conflict,
-                                       error: (page.text["media_in_use"] ?? "") + " " + users.joined(separator: ", "))
-        }
-    }
-
     // MARK: Rendering
 
     /// A list page's values. Mustache takes a key holding `nil` inside `Any` as present, so a
@@ -367,6 +186,11 @@ struct ConsoleController<Context: RequestContext> {
         var language: ConsoleLanguage
         var languageChosen: Bool
         var text: [String: String] { language.text }
+
+        init(language: ConsoleLanguage) {
+            self.language = language
+            languageChosen = false
+        }
 
         init(_ request: Request) {
             let query = request.uri.queryParameters.get("lang")
@@ -398,6 +222,11 @@ struct ConsoleController<Context: RequestContext> {
 
     func errorPage(_ page: Page, _ status: HTTPResponse.Status, _ message: String, session: ConsoleSession?) -> Response {
         render(page, "error", title: page.text["error_title"] ?? "", session: session, status: status, ["message": message])
+    }
+
+    /// A form whose CSRF token is missing or not the session's: 403, nothing changed.
+    func csrfRefused(_ page: Page, _ session: ConsoleSession?) -> Response {
+        errorPage(page, .forbidden, page.text["error_csrf"] ?? "", session: session)
     }
 
     /// Every console page: no script, style or frame from anywhere but kefu itself, nothing inline.
@@ -500,36 +329,4 @@ struct SignInForm: Decodable, CSRFCarrying {
     var csrf: String?
     var token: String?
     enum CodingKeys: String, CodingKey { case csrf = "_csrf", token }
-}
-
-struct AccountForm: Decodable, CSRFCarrying {
-    var csrf: String?
-    var appid, appSecret, name, originalId, token, encodingAESKey, generateAES, sendRate: String?
-    enum CodingKeys: String, CodingKey {
-        case csrf = "_csrf", appid, appSecret = "app_secret", name, originalId = "original_id", token
-        case encodingAESKey = "encoding_aes_key", generateAES = "generate_aes", sendRate = "send_rate"
-    }
-}
-
-/// Times as operators in China read them.
-enum ConsoleFormat {
-    /// 1.2 MB, 64 KB, 299 B.
-    static func size(_ bytes: Int) -> String {
-        if bytes >= 1 << 20 { return String(format: "%.1f MB", Double(bytes) / Double(1 << 20)) }
-        if bytes >= 1 << 10 { return String(format: "%.0f KB", Double(bytes) / Double(1 << 10)) }
-        return "\(bytes) B"
-    }
-
-    /// China keeps UTC+8 all year (no daylight saving since 1991), so one fixed-offset calendar.
-    static let china: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
-        return calendar
-    }()
-
-    /// `2026-12-01 08:30 (UTC+8)`.
-    static func chinaTime(_ millis: Int64) -> String {
-        let parts = china.dateComponents([.year, .month, .day, .hour, .minute], from: Date(timeIntervalSince1970: Double(millis) / 1000))
-        return String(format: "%04d-%02d-%02d %02d:%02d (UTC+8)", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
-    }
 }

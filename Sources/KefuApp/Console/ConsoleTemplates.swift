@@ -5,6 +5,8 @@ enum ConsoleTemplates {
     static let all: [String: String] = [
         "layout": layout, "signin": signin, "overview": overview, "accounts": accounts, "account-new": accountNew,
         "account-created": accountCreated, "account": account, "error": error, "media": media,
+        "tasks": tasks, "task-new": taskNew, "composer": composer, "phone": phone, "task": task,
+        "rules": rules, "rule-form": ruleForm, "rule": rule, "log-filter": logFilter,
     ]
 
     static let layout = """
@@ -156,7 +158,8 @@ enum ConsoleTemplates {
       <dt>{{t.col_status}}</dt><dd>{{#paused}}<span class="badge warn">{{t.status_paused}} {{pausedUntil}}</span> {{reason}} — {{advice}}{{/paused}}{{^paused}}<span class="badge ok">{{t.status_ok}}</span>{{/paused}}</dd>
     </dl>
     <p class="help">{{t.account_secrets}}</p>
-    <p><a href="/console/accounts/{{appid}}/media">{{t.media_title}}</a> · <a href="/console/accounts">{{t.back_accounts}}</a></p>
+    <p><a href="/console/accounts/{{appid}}/tasks">{{t.account_tasks}}</a> · <a href="/console/accounts/{{appid}}/rules">{{t.account_rules}}</a>
+       · <a href="/console/accounts/{{appid}}/media">{{t.media_title}}</a> · <a href="/console/accounts">{{t.back_accounts}}</a></p>
     """
 
     static let media = """

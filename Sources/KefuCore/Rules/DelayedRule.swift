@@ -81,29 +81,58 @@ public struct DelayedRule: Sendable, Equatable {
     public static let maxDelaySeconds = 7 * 86_400
 
     /// Why the window policy makes this rule unreachable for some (or all) followers.
-    public func warnings(policy: WindowPolicy) -> [String] {
+    /// A trigger kind whose window is closed (or never opened) when the message is due.
+    public struct PolicyWarning: Sendable, Equatable {
+        public var kind: InteractionKind
+        /// The window that kind opens, nil when it opens none.
+        public var grantSeconds: Int?
+        public var delaySeconds: Int
+        /// Who can still be reached: followers who also sent a message within this long before
+        /// the send (nil: only those with another window open at the send time).
+        public var messageGrantSeconds: Int?
+    }
+
+    /// The trigger kinds this rule cannot reach through their own window: the delay outlasts it.
+    public func policyWarnings(policy: WindowPolicy) -> [PolicyWarning] {
         let kinds = trigger.kind.map { [$0.interactionKind] } ?? Trigger.kinds
-        var warnings: [String] = []
         let message = policy.grant(for: .message)
-        for kind in kinds {
+        return kinds.compactMap { kind in
             let grant = policy.grant(for: kind)
-            if let grant, delaySeconds < grant.seconds { continue }
-            var text = grant.map { "a \(kind.rawValue) opens a \(Self.duration($0.seconds)) window, already closed when the message is due \(Self.duration(delaySeconds)) later" }
-                ?? "a \(kind.rawValue) opens no window under the current policy"
-            if kind != .message, let message {
-                text += "; only followers who also sent a message within the \(Self.duration(message.seconds)) before the send can be reached"
+            if let grant, delaySeconds < grant.seconds { return nil }
+            return PolicyWarning(kind: kind, grantSeconds: grant?.seconds, delaySeconds: delaySeconds,
+                                 messageGrantSeconds: kind != .message ? message?.seconds : nil)
+        }
+    }
+
+    /// The policy warnings in English, as the admin API gives them.
+    public func warnings(policy: WindowPolicy) -> [String] {
+        policyWarnings(policy: policy).map { warning in
+            var text = warning.grantSeconds.map {
+                "a \(warning.kind.rawValue) opens a \(Self.duration($0)) window, already closed when the message is due \(Self.duration(warning.delaySeconds)) later"
+            } ?? "a \(warning.kind.rawValue) opens no window under the current policy"
+            if let seconds = warning.messageGrantSeconds {
+                text += "; only followers who also sent a message within the \(Self.duration(seconds)) before the send can be reached"
             } else {
                 text += "; only followers with another open window at the send time can be reached"
             }
-            warnings.append(text)
+            return text
         }
-        return warnings
     }
 
-    static func duration(_ seconds: Int) -> String {
+    public static func duration(_ seconds: Int) -> String {
         if seconds % 86_400 == 0 { return "\(seconds / 86_400) d" }
         if seconds % 3600 == 0 { return "\(seconds / 3600) h" }
         if seconds % 60 == 0 { return "\(seconds / 60) min" }
         return "\(seconds) s"
     }
+}
+
+/// The buckets of a rule's lateness histogram (a delayed message's send time minus its due time).
+public enum LatenessBuckets {
+    /// Upper bounds in milliseconds; one more bucket holds everything later.
+    public static let bounds: [Int64] = [1000, 5000, 30_000, 120_000, 600_000]
+    public static let labels = ["< 1 s", "1–5 s", "5–30 s", "30 s–2 min", "2–10 min", "≥ 10 min"]
+
+    /// The bucket of a lateness.
+    public static func bucket(_ millis: Int64) -> Int { bounds.firstIndex { millis < $0 } ?? bounds.count }
 }

@@ -82,6 +82,20 @@ extension SQLStore {
         }
     }
 
+    public func ruleLateness(id: Int64) async throws -> [Int] {
+        try await forReading { db in
+            let cases = LatenessBuckets.bounds.enumerated().map { "WHEN sent_at - due_at < \($1) THEN \($0)" }.joined(separator: " ")
+            let rows = try await db.fetchAll(
+                """
+                SELECT CASE \(raw: cases) ELSE \(raw: String(LatenessBuckets.bounds.count)) END AS bucket, count(*) AS n
+                FROM deliveries WHERE rule_id = \(id) AND state = 'sent' AND sent_at IS NOT NULL GROUP BY 1
+                """)
+            var counts = Array(repeating: 0, count: LatenessBuckets.bounds.count + 1)
+            for row in rows where (0..<counts.count).contains(row.int("bucket")) { counts[row.int("bucket")] = row.int("n") }
+            return counts
+        }
+    }
+
     public func rulesGeneration() async throws -> Int64 {
         try await forReading { db in
             try await db.fetchOne("SELECT value FROM kefu_state WHERE key = 'rules_generation'")?.int64("value") ?? 0

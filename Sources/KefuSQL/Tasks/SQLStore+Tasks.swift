@@ -26,11 +26,12 @@ extension SQLStore {
         }
     }
 
-    public func tasks(appid: String?, status: BroadcastTask.Status?, limit: Int) async throws -> [BroadcastTask] {
+    public func tasks(appid: String?, status: BroadcastTask.Status?, limit: Int, beforeId: Int64?) async throws -> [BroadcastTask] {
         try await forReading { db in
             var sql: SQL = "SELECT \(raw: StoreRows.taskColumns) FROM tasks WHERE 1 = 1"
             if let appid { sql += " AND appid = \(appid)" }
             if let status { sql += " AND status = \(status.rawValue)" }
+            if let beforeId { sql += " AND id < \(beforeId)" }
             sql += " ORDER BY id DESC LIMIT \(limit)"
             return try await db.fetchAll(sql).map(StoreRows.task)
         }
@@ -109,15 +110,17 @@ extension SQLStore {
     }
 
     public func taskPreview(id: Int64, now: Int64) async throws -> TaskPreview? {
+        guard let task = try await task(id: id) else { return nil }
+        return try await audienceForecast(appid: task.appid, sendAt: task.sendAt, now: now)
+    }
+
+    public func audienceForecast(appid: String, sendAt: Int64, now: Int64) async throws -> TaskPreview? {
         try await forReading { db in
-            guard let row = try await db.fetchOne(
-                """
-                SELECT t.appid, t.send_at, a.reserve, a.send_rate, a.daily_budget FROM tasks t
-                JOIN accounts a ON a.appid = t.appid WHERE t.id = \(id)
-                """)
-            else { return nil }
-            let appid = row.string("appid"), reserve = row.int64("reserve"), rate = max(row.int64("send_rate"), 1)
-            let start = max(row.int64("send_at"), now)
+            guard let row = try await db.fetchOne("SELECT reserve, send_rate, daily_budget FROM accounts WHERE appid = \(appid)") else {
+                return nil
+            }
+            let reserve = row.int64("reserve"), rate = max(row.int64("send_rate"), 1)
+            let start = max(sendAt, now)
             // The snapshot's audience (`StoreRows.sendsLeft`), counted.
             let eligible: SQL = """
                 FROM followers f WHERE f.appid = \(appid) AND f.window_closes_at > \(now) AND f.subscribed = 1

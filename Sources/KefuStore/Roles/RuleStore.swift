@@ -14,4 +14,7 @@ public protocol RuleStore: Sendable {
     func ruleDeliveries(ruleId: Int64, state: DeliveryState?, limit: Int, afterId: Int64?) async throws -> [DeliveryRecord]
     /// A rule's deliveries counted by state.
     func ruleDeliveryCounts(id: Int64) async throws -> [DeliveryState: Int]
+    /// How late a rule's sent deliveries were, counted per `LatenessBuckets` bucket (one
+    /// aggregate query).
+    func ruleLateness(id: Int64) async throws -> [Int]
 }

@@ -23,7 +23,7 @@ public struct MultipartForm: Sendable {
     public var parts: [Part]
 
     /// Parts a form may have at most: the forms here have two or three.
-    public static let maxParts = 16
+    public static let maxParts = 32  // the console's task composer sends about two dozen fields
 
     public func first(named name: String) -> Part? { parts.first { $0.name == name } }
 

@@ -230,6 +230,24 @@ struct ConsoleTests {
             #expect(ConsoleText.zh[key] != nil && ConsoleText.en[key] != nil, "missing \(key)")
         }
         #expect(ConsoleText.zh.values.allSatisfy { !$0.isEmpty } && ConsoleText.en.values.allSatisfy { !$0.isEmpty })
+        // The keys the controllers build from kefu's own values: every status, state, message
+        // type, trigger, interaction kind and error code a page can name.
+        var built = BroadcastTask.Status.allCases.map { "task_status_\($0.rawValue)" } + DeliveryState.allCases.map { "state_\($0.rawValue)" }
+        built += ["text", "image", "voice", "video", "news", "mpnews", "mpnewsarticle", "miniprogrampage", "msgmenu"].map { "type_\($0)" }
+        built += (["any"] + DelayedRule.TriggerKind.allCases.map(\.rawValue)).map { "trigger_\($0)" }
+        built += DelayedRule.Trigger.kinds.map { "interaction_\($0.rawValue)" } + MediaKind.allCases.map { "kind_\($0.rawValue)" }
+        built += [-1, 40001, 40003, 40007, 40008, 43004, 43019, 44004, 45002, 45008, 45009, 45011, 45015, 45047, 45162, 47001, 48001, 48002, 48004]
+            .map { "errcode_\($0)" }
+        built += ["unit_s", "unit_min", "unit_h", "unit_d", "warning_closed", "warning_no_window", "warning_reach_message", "warning_reach_other"]
+        for key in built { #expect(ConsoleText.zh[key] != nil && ConsoleText.en[key] != nil, "missing \(key)") }
+        // Every reason kefu writes on a delivery reads in the page's language.
+        for reason in [DeliveryReason.windowClosed, DeliveryReason.quotaUsed, DeliveryReason.unsubscribed, DeliveryReason.taskCancelled,
+                       DeliveryReason.outcomeUnknown, DeliveryReason.noAnswer, DeliveryReason.invalidOpenid, DeliveryReason.blocked,
+                       DeliveryReason.systemBusy, DeliveryReason.badPayload, DeliveryReason.ruleDisabled, DeliveryReason.ruleDeleted] {
+            // In Chinese it differs from the stored English (so it was found); English has the same keys.
+            let page = ConsoleController<BasicRequestContext>.Page(language: .zh)
+            #expect(ConsoleController<BasicRequestContext>.reasonText(reason, page: page) != reason, "\(reason)")
+        }
     }
 
     @Test("adding an account: generated Token and EncodingAESKey shown once to paste into WeChat, stored; a bad value is 422 with the reason",

@@ -90,19 +90,83 @@ struct ConsoleBrowserTests {
             #expect(try await browser.text("[role=status]").contains("海报.png"))
             try await Self.shoot(browser, "07-media", backend)
 
+            // A broadcast through the composer: the text's bytes counted and mirrored on the
+            // phone as it is typed, the forecast, then confirm, and watch it complete.
+            try await browser.go("\(console)accounts/\(appid)/tasks/new")
+            try await eventually("the forecast fetched") { try await browser.text("[data-forecast=reachable_now]") == "25" }
+            try await browser.type("#name", "周末问候 <b>")
+            try await browser.type("#text_content", "周末好！")
+            #expect(try await browser.text("[data-bytes-for=text_content]") == "12", "WeChat counts UTF-8 bytes: 4 characters, 12 bytes")
+            #expect(try await browser.text("[data-preview=text] .bubble") == "周末好！")
+            #expect(try await browser.count("fieldset[data-type=image]:not([hidden])") == 0, "only the chosen type's fields")
+            try await Self.shoot(browser, "08-task-new", backend)
+            try await browser.click("button[value=forecast]")
+            try await eventually("the checked form") { try await browser.count("button[value=create]") == 1 }
+            #expect(try await browser.text("[data-forecast=reachable_now]") == "25")
+            try await Self.shoot(browser, "09-task-forecast", backend)
+            try await browser.click("button[value=create]")
+            try await eventually("the task page") { try await browser.url().contains("/console/tasks/") }
+            try await eventually("the task completed on the page, without reloading by hand", timeout: .seconds(60)) {
+                // The page reloads itself when the status changes: an element may go stale mid-poll.
+                (try? await browser.text("[data-stat=statusLabel]")) == "已完成"
+            }
+            #expect(try await browser.text("[data-stat=sent]") == "25")
+            #expect(try await harness.received(appid).count == 25, "the simulator received all 25")
+            #expect(try await browser.alertText() == nil)
+            try await Self.shoot(browser, "10-task-completed", backend)
+            try await browser.click("#state option[value=sent]")
+            try await browser.click("form.filters button[type=submit]")
+            try await eventually("the log of sent deliveries") { try await browser.url().contains("state=sent") }
+            #expect(try await browser.count("table tbody tr") == 25)
+
+            // The composer's other types: a picture from the library appears on the phone.
+            try await browser.go("\(console)accounts/\(appid)/tasks/new")
+            try await browser.click("#msgtype option[value=image]")
+            try await browser.click("#image_media option:nth-child(2)")
+            try await eventually("the picture in the preview") {
+                try await browser.count("[data-preview=image]:not([hidden]) img[src$='/content']") == 1
+            }
+            try await Self.shoot(browser, "11-composer-image", backend)
+
+            // A rule: the window-policy warning appears and goes as the delay changes.
+            try await browser.go("\(console)accounts/\(appid)/rules/new")
+            try await browser.type("#name", "两小时后回访")
+            try await browser.type("#delay_seconds", "7200")
+            try await eventually("the warning for a 2 h delay on a 1 h window") { try await browser.count("[data-warnings]:not([hidden]) li") == 1 }
+            #expect(try await browser.text("[data-warnings] li").contains("1 小时"))
+            try await Self.shoot(browser, "12-rule-warning", backend)
+            try await browser.type("#delay_seconds", "1")
+            try await eventually("no warning for 1 s") { try await browser.count("[data-warnings]:not([hidden])") == 0 }
+            try await browser.type("#text_content", "感谢留言")
+            try await browser.click("aside button[type=submit]")
+            try await eventually("the rule page") { try await browser.url().contains("/console/rules/") }
+            let rulePage = try await browser.url()
+            try await harness.play(appid, [["openid": "oBrowser3", "kind": "text"]])
+            try await eventually("the delayed message sent, on the lateness chart", timeout: .seconds(30)) {
+                try await browser.go(rulePage)
+                return try await browser.count("svg.chart rect") == LatenessBuckets.labels.count
+            }
+            try await browser.resize(width: 1280, height: 1500)
+            try await Self.shoot(browser, "13-rule", backend)
+            try await browser.resize(width: 1280, height: 900)
+
             // English, remembered across pages.
             try await browser.go(console)
             try await browser.click("a[hreflang=en]")
             try await eventually("the page in English") { try await browser.source().contains("Reachable now") }
             try await browser.go("\(console)accounts")
             #expect(try await browser.source().contains("Add an account"))
-            try await Self.shoot(browser, "08-accounts-en", backend)
+            try await Self.shoot(browser, "14-accounts-en", backend)
+            try await browser.go(rulePage)
+            try await Self.shoot(browser, "15-rule-en", backend)
 
             // A phone: 375 px wide.
             try await browser.resize(width: 375, height: 812)
             try await browser.go(console)
-            try await Self.shoot(browser, "09-overview-phone", backend)
+            try await Self.shoot(browser, "16-overview-phone", backend)
             #expect(try await browser.count("table") == 1)
+            try await browser.go("\(console)accounts/\(appid)/tasks/new?lang=zh")
+            try await Self.shoot(browser, "17-composer-phone", backend)
 
             // Signing out ends it.
             try await browser.click("form[action='/console/sign-out'] button")
