@@ -44,8 +44,19 @@ struct AccountsController<Context: RequestContext> {
     }
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {
-        var account = try await existing(context)
+        let account = try await existing(context)
         let body = try await JSONBody.decode(UpdateAccountRequest.self, from: request, limit: bodyLimit)
+        let changed = try await Self.change(account, with: body, store: store, cache: cache, now: clock.nowMillis())
+        context.logger.info("account updated", metadata: ["kefu.appid": "\(account.appid)"])
+        return try JSONBody.response(.ok, AccountResponse(changed))
+    }
+
+    /// An account changed as `body` says (the API's PATCH and the console's edit form): checked,
+    /// stored and cached. A new EncodingAESKey keeps the current one as the previous key; a new
+    /// AppSecret lifts a pause the old one caused.
+    static func change(_ current: Account, with body: UpdateAccountRequest, store: any AccountStore & AccountPauses, cache: AccountCache,
+                       now: Int64) async throws -> Account {
+        var account = current
         if let appid = body.appid, appid != account.appid { throw KefuError.invalid("appid", "cannot be changed") }
         if let secret = body.appSecret { account.appSecret = secret }
         if let token = body.token { account.token = token }
@@ -58,7 +69,7 @@ struct AccountsController<Context: RequestContext> {
         if let rate = body.sendRate { account.sendRate = rate }
         if let budget = body.dailyBudget { account.dailyBudget = budget }
         if let reserve = body.reserve { account.reserve = reserve }
-        account.updatedAt = clock.nowMillis()
+        account.updatedAt = now
         try AccountValidation.check(account)
         try await store.updateAccount(account)
         if body.appSecret != nil {
@@ -66,8 +77,7 @@ struct AccountsController<Context: RequestContext> {
             try await store.clearAccountPause(appid: account.appid)
         }
         cache.put(account)
-        context.logger.info("account updated", metadata: ["kefu.appid": "\(account.appid)"])
-        return try JSONBody.response(.ok, AccountResponse(account))
+        return account
     }
 
     @Sendable func delete(_ request: Request, context: Context) async throws -> Response {

@@ -104,6 +104,8 @@ enum ConsoleAssets {
     svg.chart text { font-size: 11px; fill: var(--muted); }
     svg.chart line { stroke: var(--line); }
     label.check input { margin-right: 6px; }
+    h1.mono { font-size: 20px; }
+    .subnav { display: flex; flex-wrap: wrap; gap: 6px 18px; margin: -6px 0 14px; }
     @media (max-width: 760px) {
       .composer, .split { grid-template-columns: minmax(0, 1fr); }
       .side { position: static; }

@@ -203,16 +203,9 @@ extension ConsoleController {
         return "\(value) \(page.text[unit] ?? "")"
     }
 
-    /// The lateness histogram as inline SVG: one bar per bucket of `LatenessBuckets`.
+    /// The lateness histogram as inline SVG: one bar per bucket of `LatenessBuckets`, counted.
     static func latenessChart(_ counts: [Int]) -> [String: Any] {
-        let width = 60, gap = 12, height = 120, top = counts.max() ?? 1
-        let bars: [[String: Any]] = counts.enumerated().map { index, count in
-            let barHeight = top > 0 ? max(count > 0 ? 2 : 0, count * height / top) : 0
-            return ["x": 10 + index * (width + gap), "y": 20 + height - barHeight, "h": barHeight, "w": width, "count": count,
-                    "tx": 10 + index * (width + gap) + width / 2, "ty": 14 + height - barHeight, "label": LatenessBuckets.labels[index],
-                    "ly": height + 38]
-        }
-        return ["bars": bars, "width": 20 + counts.count * (width + gap), "height": height + 48]
+        barChart(counts, barWidth: 60, gap: 12, countLabels: true) { (LatenessBuckets.labels[$0], LatenessBuckets.labels[$0]) }
     }
 
     func existingRule(_ context: Context) async throws -> DelayedRule? {

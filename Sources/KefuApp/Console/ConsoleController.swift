@@ -33,7 +33,7 @@ public struct ConsoleConfiguration: Sendable {
 /// `SameSite=Strict`, `Secure` when configured); every form carries the session's CSRF token;
 /// every page is sent with a `Content-Security-Policy` that allows no inline script or style.
 struct ConsoleController<Context: RequestContext> {
-    let store: any ConsoleStore & AccountStore & AccountPauses & MediaStore & BroadcastStore & RuleStore
+    let store: any ConsoleStore & AccountStore & AccountPauses & MediaStore & BroadcastStore & RuleStore & AudienceReader
     let cache: AccountCache
     let clock: any WallClock
     let configuration: ConsoleConfiguration
@@ -48,7 +48,7 @@ struct ConsoleController<Context: RequestContext> {
     let limits: MediaLimits
     let policy: WindowPolicy
 
-    init(store: any ConsoleStore & AccountStore & AccountPauses & MediaStore & BroadcastStore & RuleStore, cache: AccountCache,
+    init(store: any ConsoleStore & AccountStore & AccountPauses & MediaStore & BroadcastStore & RuleStore & AudienceReader, cache: AccountCache,
          clock: any WallClock, configuration: ConsoleConfiguration, limits: MediaLimits = .wechat, policy: WindowPolicy = .wechatDefault) throws {
         self.store = store
         self.policy = policy
@@ -73,6 +73,11 @@ struct ConsoleController<Context: RequestContext> {
         router.get("/console/accounts/new", use: newAccount)
         router.post("/console/accounts", use: createAccount)
         router.get("/console/accounts/:appid", use: account)
+        router.get("/console/accounts/:appid/edit", use: editAccount)
+        router.post("/console/accounts/:appid/edit", use: updateAccount)
+        router.post("/console/accounts/:appid/rotate-aes", use: rotateAESKey)
+        router.get("/console/accounts/:appid/audience", use: audience)
+        router.get("/console/accounts/:appid/followers/:openid", use: follower)
         router.get("/console/accounts/:appid/media", use: media)
         router.post("/console/accounts/:appid/media", use: uploadMedia)
         router.get("/console/accounts/:appid/media/:id/content", use: mediaContent)

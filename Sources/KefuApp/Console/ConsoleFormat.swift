@@ -51,6 +51,12 @@ extension ConsoleFormat {
         return millis
     }
 
+    /// `14:00`: the hour and minute in China.
+    static func chinaClock(_ millis: Int64) -> String {
+        let parts = china.dateComponents([.hour, .minute], from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        return String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+    }
+
     /// A time for a `datetime-local` input, in China time.
     static func chinaInput(_ millis: Int64) -> String {
         let parts = china.dateComponents([.year, .month, .day, .hour, .minute], from: Date(timeIntervalSince1970: Double(millis) / 1000))

@@ -7,6 +7,7 @@ enum ConsoleTemplates {
         "account-created": accountCreated, "account": account, "error": error, "media": media,
         "tasks": tasks, "task-new": taskNew, "composer": composer, "phone": phone, "task": task,
         "rules": rules, "rule-form": ruleForm, "rule": rule, "log-filter": logFilter,
+        "bar-chart": barChart, "account-edit": accountEdit, "audience": audience, "follower": follower,
     ]
 
     static let layout = """
@@ -134,11 +135,11 @@ enum ConsoleTemplates {
 
     static let accountCreated = """
     <section class="narrow">
-      <h1>{{t.paste_title}}</h1>
-      <p>{{t.paste_intro}}</p>
+      <h1>{{#rotated}}{{t.rotate_title}}{{/rotated}}{{^rotated}}{{t.paste_title}}{{/rotated}}</h1>
+      <p>{{#rotated}}{{t.rotate_intro}}{{/rotated}}{{^rotated}}{{t.paste_intro}}{{/rotated}}</p>
       <dl class="paste">
         <dt>{{t.paste_url}}</dt><dd><code id="paste-url">{{url}}</code> <button type="button" data-copy="paste-url" data-copied="{{t.copied}}">{{t.copy}}</button></dd>
-        <dt>{{t.paste_token}}</dt><dd><code id="paste-token">{{token}}</code> <button type="button" data-copy="paste-token" data-copied="{{t.copied}}">{{t.copy}}</button></dd>
+        {{#token}}<dt>{{t.paste_token}}</dt><dd><code id="paste-token">{{token}}</code> <button type="button" data-copy="paste-token" data-copied="{{t.copied}}">{{t.copy}}</button></dd>{{/token}}
         {{#aesKey}}<dt>{{t.paste_aes}}</dt><dd><code id="paste-aes">{{aesKey}}</code> <button type="button" data-copy="paste-aes" data-copied="{{t.copied}}">{{t.copy}}</button></dd>{{/aesKey}}
         <dt>{{t.paste_mode}}</dt><dd>{{#aesKey}}{{t.mode_safe}}{{/aesKey}}{{^aesKey}}{{t.mode_plain}}{{/aesKey}}</dd>
       </dl>
@@ -149,17 +150,131 @@ enum ConsoleTemplates {
 
     static let account = """
     <h1>{{label}}</h1>
+    <nav class="subnav" aria-label="{{label}}">
+      <a href="/console/accounts/{{appid}}/audience">{{t.audience_title}}</a>
+      <a href="/console/accounts/{{appid}}/tasks">{{t.account_tasks}}</a>
+      <a href="/console/accounts/{{appid}}/rules">{{t.account_rules}}</a>
+      <a href="/console/accounts/{{appid}}/media">{{t.media_title}}</a>
+      <a href="/console/accounts/{{appid}}/edit">{{t.account_edit}}</a>
+    </nav>
     <dl class="facts">
       <dt>{{t.col_appid}}</dt><dd class="mono">{{appid}}</dd>
       <dt>{{t.account_url}}</dt><dd><code id="account-url">{{url}}</code> <button type="button" data-copy="account-url" data-copied="{{t.copied}}">{{t.copy}}</button></dd>
-      <dt>{{t.account_mode}}</dt><dd>{{#safe}}{{t.mode_safe}}{{/safe}}{{^safe}}{{t.mode_plain}}{{/safe}}</dd>
+      <dt>{{t.account_mode}}</dt><dd>{{#safe}}{{t.mode_safe}}{{/safe}}{{^safe}}{{t.mode_plain}}{{/safe}}{{#rotating}} · {{t.aes_rotating}}{{/rotating}}</dd>
       <dt>{{t.col_send_rate}}</dt><dd>{{sendRate}}</dd>
       <dt>{{t.col_open_windows}}</dt><dd>{{openWindows}}</dd>
       <dt>{{t.col_status}}</dt><dd>{{#paused}}<span class="badge warn">{{t.status_paused}} {{pausedUntil}}</span> {{reason}} — {{advice}}{{/paused}}{{^paused}}<span class="badge ok">{{t.status_ok}}</span>{{/paused}}</dd>
     </dl>
     <p class="help">{{t.account_secrets}}</p>
-    <p><a href="/console/accounts/{{appid}}/tasks">{{t.account_tasks}}</a> · <a href="/console/accounts/{{appid}}/rules">{{t.account_rules}}</a>
-       · <a href="/console/accounts/{{appid}}/media">{{t.media_title}}</a> · <a href="/console/accounts">{{t.back_accounts}}</a></p>
+    <h2>{{t.chart_closing}} <small class="zone">{{closingTotal}}</small></h2>
+    {{#closingChart}}{{> bar-chart}}{{/closingChart}}
+    <h2>{{t.chart_pushes}} <small class="zone">{{pushesTotal}}</small></h2>
+    {{#pushesChart}}{{> bar-chart}}{{/pushesChart}}
+    {{#safe}}
+    <form method="post" action="/console/accounts/{{appid}}/rotate-aes" class="narrow">
+      <input type="hidden" name="_csrf" value="{{csrf}}">
+      <p class="help">{{t.rotate_help}}</p>
+      <button type="submit" class="secondary">{{t.rotate_title}}</button>
+    </form>
+    {{/safe}}
+    <p><a href="/console/accounts">{{t.back_accounts}}</a></p>
+    """
+
+    /// A bar chart drawn by kefu (`ConsoleController.barChart`): no script, no library.
+    static let barChart = """
+    <svg class="chart" viewBox="0 0 {{width}} {{height}}" role="img" aria-label="{{caption}}">
+      {{#bars}}<rect x="{{x}}" y="{{y}}" width="{{w}}" height="{{h}}"><title>{{label}}: {{count}}</title></rect>{{#countLabel}}<text x="{{tx}}" y="{{ty}}" text-anchor="middle">{{count}}</text>{{/countLabel}}{{#axis}}<text x="{{tx}}" y="{{ly}}" text-anchor="middle">{{axis}}</text>{{/axis}}{{/bars}}
+    </svg>
+    """
+
+    static let accountEdit = """
+    <section class="narrow">
+      <h1>{{label}} · {{t.account_edit}}</h1>
+      {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+      <form method="post" action="/console/accounts/{{appid}}/edit">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <label for="name">{{t.field_name}}</label>
+        <input id="name" name="name" maxlength="100" value="{{form.name}}">
+        <label for="original_id">{{t.field_original_id}}</label>
+        <input id="original_id" name="original_id" maxlength="64" value="{{form.originalId}}">
+        <label for="send_rate">{{t.field_send_rate}}</label>
+        <input id="send_rate" name="send_rate" type="number" min="1" max="10000" value="{{form.sendRate}}">
+        <label for="daily_budget">{{t.field_daily_budget}}</label>
+        <input id="daily_budget" name="daily_budget" type="number" min="1" value="{{form.dailyBudget}}">
+        <label for="reserve">{{t.field_reserve}}</label>
+        <input id="reserve" name="reserve" type="number" min="0" value="{{form.reserve}}">
+        <p class="help">{{t.reserve_help}}</p>
+        <label for="app_secret">{{t.field_app_secret}}</label>
+        <input id="app_secret" name="app_secret" type="password" autocomplete="off">
+        <p class="help">{{t.keep_blank}}</p>
+        <label for="token">{{t.field_token}}</label>
+        <input id="token" name="token" maxlength="32" autocomplete="off">
+        <p class="help">{{t.keep_blank}}</p>
+        <label for="encoding_aes_key">{{t.field_aes_key}}</label>
+        <input id="encoding_aes_key" name="encoding_aes_key" maxlength="43" autocomplete="off">
+        <p class="help">{{t.aes_edit_help}}</p>
+        <button type="submit">{{t.rule_save}}</button>
+      </form>
+      <p><a href="/console/accounts/{{appid}}">{{label}}</a></p>
+    </section>
+    """
+
+    static let audience = """
+    <h1>{{label}} · {{t.audience_title}}</h1>
+    <p class="intro">{{t.audience_intro}} <strong>{{count}}</strong></p>
+    <form method="get" class="filters" action="/console/accounts/{{appid}}/audience">
+      <label for="openid">{{t.follower_lookup}}</label>
+      <input id="openid" name="openid" maxlength="128" autocomplete="off">
+      <button type="submit">{{t.follower_find}}</button>
+    </form>
+    {{^hasRows}}<p>{{t.audience_empty}}</p>{{/hasRows}}
+    {{#hasRows}}
+    <div class="table"><table>
+      <thead><tr><th scope="col">OpenID</th><th scope="col">{{t.col_last}}</th><th scope="col">{{t.col_closes}}</th>
+      <th scope="col" class="num">{{t.col_left}}</th></tr></thead>
+      <tbody>
+      {{#rows}}<tr><td class="mono"><a href="/console/accounts/{{appid}}/followers/{{path}}">{{openid}}</a></td><td>{{last}} · {{lastAt}}</td>
+      <td>{{closes}}</td><td class="num">{{left}}</td></tr>{{/rows}}
+      </tbody>
+    </table></div>
+    {{/hasRows}}
+    {{#next}}<p><a href="?after={{next}}">{{t.page_next}}</a></p>{{/next}}
+    <p><a href="/console/accounts/{{appid}}">{{label}}</a></p>
+    """
+
+    static let follower = """
+    <h1 class="mono">{{openid}}</h1>
+    <p><a href="/console/accounts/{{appid}}">{{label}}</a> · <a href="/console/accounts/{{appid}}/audience">{{t.audience_title}}</a></p>
+    {{#unknown}}<p class="error" role="alert">{{t.follower_unknown}}</p>{{/unknown}}
+    {{^unknown}}
+    <p>{{#subscribed}}<span class="badge ok">{{t.follower_subscribed}}</span>{{/subscribed}}{{^subscribed}}<span class="badge warn">{{t.follower_unsubscribed}}</span>{{/subscribed}}</p>
+    <h2>{{t.follower_grants}}</h2>
+    <p class="help">{{t.follower_grants_help}}</p>
+    {{^hasGrants}}<p>{{t.follower_no_grants}}</p>{{/hasGrants}}
+    {{#hasGrants}}
+    <div class="table"><table>
+      <thead><tr><th scope="col">{{t.col_opened_by}}</th><th scope="col">{{t.col_opened}}</th><th scope="col">{{t.col_closes}}</th><th scope="col" class="num">{{t.col_left}}</th></tr></thead>
+      <tbody>{{#grants}}<tr><td>{{kind}}</td><td>{{opened}}</td><td>{{closes}}</td><td class="num">{{left}}</td></tr>{{/grants}}</tbody>
+    </table></div>
+    {{/hasGrants}}
+    <h2>{{t.follower_deliveries}}</h2>
+    {{^hasDeliveries}}<p>{{t.log_empty}}</p>{{/hasDeliveries}}
+    {{#hasDeliveries}}
+    <div class="table"><table>
+      <thead><tr><th scope="col">{{t.col_source}}</th><th scope="col">{{t.col_state}}</th><th scope="col">{{t.col_reason}}</th><th scope="col">{{t.col_due}}</th><th scope="col">{{t.col_sent_at}}</th></tr></thead>
+      <tbody>{{#deliveries}}<tr><td>{{#task}}<a href="/console/tasks/{{task}}">{{t.task_word}} {{task}}</a>{{/task}}{{#rule}}<a href="/console/rules/{{rule}}">{{t.rule_word}} {{rule}}</a>{{/rule}}</td>
+      <td>{{state}}</td><td>{{reason}}{{#errcode}} <span class="mono">({{errcode}})</span>{{/errcode}}</td><td>{{due}}</td><td>{{sentTime}}</td></tr>{{/deliveries}}</tbody>
+    </table></div>
+    {{/hasDeliveries}}
+    <h2>{{t.follower_interactions}}</h2>
+    {{^hasInteractions}}<p>{{t.log_empty}}</p>{{/hasInteractions}}
+    {{#hasInteractions}}
+    <div class="table"><table>
+      <thead><tr><th scope="col">{{t.col_kind}}</th><th scope="col">{{t.col_detail}}</th><th scope="col">{{t.col_at}}</th></tr></thead>
+      <tbody>{{#interactions}}<tr><td>{{kind}}</td><td>{{detail}}{{#key}} · <span class="mono">{{key}}</span>{{/key}}</td><td>{{at}}</td></tr>{{/interactions}}</tbody>
+    </table></div>
+    {{/hasInteractions}}
+    {{/unknown}}
     """
 
     static let media = """

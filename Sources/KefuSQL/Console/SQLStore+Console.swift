@@ -70,4 +70,28 @@ extension SQLStore {
             return summaries
         }
     }
+
+    public func accountActivity(appid: String, now: Int64) async throws -> AccountActivity {
+        let hour: Int64 = 3_600_000, hours = 48
+        return try await forReading { db in
+            var closing = Array(repeating: 0, count: hours), pushes = Array(repeating: 0, count: hours)
+            for row in try await db.fetchAll(
+                """
+                SELECT (window_closes_at - \(now)) / \(hour) AS h, count(*) AS n FROM followers
+                WHERE appid = \(appid) AND window_closes_at > \(now) AND window_closes_at <= \(now + Int64(hours) * hour) GROUP BY 1
+                """) {
+                let index = row.int("h")
+                if closing.indices.contains(index) { closing[index] += row.int("n") }
+            }
+            for row in try await db.fetchAll(
+                """
+                SELECT (\(now) - received_at) / \(hour) AS h, count(*) AS n FROM interactions
+                WHERE appid = \(appid) AND received_at > \(now - Int64(hours) * hour) AND received_at <= \(now) GROUP BY 1
+                """) {
+                let index = hours - 1 - row.int("h")
+                if pushes.indices.contains(index) { pushes[index] += row.int("n") }
+            }
+            return AccountActivity(closingPerHour: closing, pushesPerHour: pushes)
+        }
+    }
 }

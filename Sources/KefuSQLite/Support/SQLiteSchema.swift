@@ -223,5 +223,8 @@ enum SQLiteSchema {
             """,
             "CREATE INDEX console_sessions_expiry ON console_sessions (expires_at)",
         ],
+        // 9: the console's pushes-per-hour chart of one account: a range of this index, not a
+        // scan of every account's last 48 h.
+        ["CREATE INDEX interactions_account_received ON interactions (appid, received_at)"],
     ]
 }

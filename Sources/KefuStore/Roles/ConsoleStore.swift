@@ -38,6 +38,19 @@ public struct AccountSummary: Sendable, Equatable {
     }
 }
 
+/// An account's last and next 48 hours, hour by hour, for the account page's charts.
+public struct AccountActivity: Sendable, Equatable {
+    /// Open windows closing in each of the next 48 hours (index 0: within the hour from now).
+    public var closingPerHour: [Int]
+    /// Pushes received in each of the last 48 hours (index 47: the hour up to now).
+    public var pushesPerHour: [Int]
+
+    public init(closingPerHour: [Int], pushesPerHour: [Int]) {
+        self.closingPerHour = closingPerHour
+        self.pushesPerHour = pushesPerHour
+    }
+}
+
 /// What the operators' console reads and keeps beyond the admin API's roles: its sessions, a
 /// page of accounts, and the overview's figures — aggregate queries over one page of accounts.
 public protocol ConsoleStore: Sendable {
@@ -50,4 +63,7 @@ public protocol ConsoleStore: Sendable {
     /// Open windows now, pushes in the hour before `now`, running tasks, enabled rules and the
     /// pause of each of `appids`.
     func accountSummaries(appids: [String], now: Int64) async throws -> [String: AccountSummary]
+    /// The account page's charts: two aggregate queries, each a range of one index
+    /// (`followers_window`, `interactions_account_received`), fine at a million followers.
+    func accountActivity(appid: String, now: Int64) async throws -> AccountActivity
 }

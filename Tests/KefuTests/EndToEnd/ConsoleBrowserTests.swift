@@ -150,6 +150,20 @@ struct ConsoleBrowserTests {
             try await Self.shoot(browser, "13-rule", backend)
             try await browser.resize(width: 1280, height: 900)
 
+            // The account's charts, its audience, and why oBrowser3 got what it got.
+            try await browser.go("\(console)accounts/\(appid)")
+            #expect(try await browser.count("svg.chart") == 2)
+            try await Self.shoot(browser, "13a-account-charts", backend)
+            try await browser.go("\(console)accounts/\(appid)/audience")
+            #expect(try await browser.count("table tbody tr") == 25)
+            try await Self.shoot(browser, "13b-audience", backend)
+            try await browser.type("#openid", "oBrowser3")
+            try await browser.click("form.filters button[type=submit]")
+            try await eventually("the follower's page") { try await browser.url().hasSuffix("/followers/oBrowser3") }
+            let fromTask = try await browser.count("a[href^='/console/tasks/']"), fromRule = try await browser.count("a[href^='/console/rules/']")
+            #expect(fromTask == 1 && fromRule == 1, "the broadcast and the delayed message, each with its reason")
+            try await Self.shoot(browser, "13c-follower", backend)
+
             // English, remembered across pages.
             try await browser.go(console)
             try await browser.click("a[hreflang=en]")
