@@ -146,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "kefu",
             dependencies: [
-                "KefuCore", "KefuStore", "KefuStoreFactory", "KefuWorkers", "KefuApp", "WeChatSimulator",
+                "KefuCore", "KefuStore", "KefuStoreFactory", "KefuWorkers", "KefuApp", "WeChatProtocol", "WeChatSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MultipartKit", package: "multipart-kit"),

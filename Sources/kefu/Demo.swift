@@ -11,6 +11,7 @@ import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
+import WeChatProtocol
 import WeChatSimulator
 
 /// `kefu demo`: the whole pipeline on a fresh machine — simulator, server and workers on SQLite,
@@ -67,9 +68,16 @@ struct Demo: AsyncParsableCommand {
                 configuration.port = port
                 configuration.windowPolicy = policy
                 configuration.wechatAPI = "http://127.0.0.1:\(simulatorPort)"
+                // Signed in like a deployment: a random admin token for the demo's own API calls,
+                // and a one-time link for the person watching.
+                let adminToken = Hex.random(bytes: 24)
+                configuration.adminToken = adminToken
                 let app = try buildApplication(configuration: configuration, store: store, storeReady: storeService.ready,
                                                logger: logger) { ports.set(.kefu, $0) }
-                let script = DemoScript(ports: ports, followers: followers, exitWhenDone: exitWhenDone, database: databaseURL)
+                let script = DemoScript(ports: ports, followers: followers, exitWhenDone: exitWhenDone, database: databaseURL,
+                                        adminToken: adminToken) {
+                    ConsoleLinks.path(try await ConsoleLinks.create(store: store, now: SystemWallClock().nowMillis(), lifetimeMillis: 30 * 60_000))
+                }
                 let group = ServiceGroup(configuration: .init(
                     services: [.init(service: storeService),
                                .init(service: Listener(inner: simulator, host: "127.0.0.1", port: simulatorPort, option: "--simulator-port")),

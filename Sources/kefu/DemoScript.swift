@@ -14,6 +14,10 @@ struct DemoScript: Service {
     let followers: Int
     let exitWhenDone: Bool
     let database: String
+    /// The demo's own admin token (random per run): its API calls carry it; people use the link.
+    let adminToken: String
+    /// A one-time sign-in link's path for the console.
+    let signInLink: @Sendable () async throws -> String
 
     static let appid = "wx00000000000de300"
     static let secret = "demo0secret0demo0secret0demo0sec"
@@ -27,7 +31,9 @@ struct DemoScript: Service {
         say("""
             kefu demo — everything runs in this process on \(database)
               kefu server:      \(kefu)   (admin API at \(kefu)/api/v1, metrics at \(kefu)/metrics)
-              console:          \(kefu)/console/   (open in a browser: the demo listens on this machine only)
+              console:          \(kefu)/console/
+                                sign in with this one-time link (works once, for 30 minutes):
+                                \(kefu)\(try await signInLink())
               WeChat simulator: \(simulator)
             """)
         _ = try await post("\(kefu)/api/v1/accounts", [
@@ -114,8 +120,11 @@ struct DemoScript: Service {
             return
         }
         say("""
-            Look around (until Ctrl-C): \(kefu)/api/v1/tasks/\(id)/deliveries, \(kefu)/api/v1/accounts/\(Self.appid)/audience,
-                         \(simulator)/sim/messages?appid=\(Self.appid), \(kefu)/metrics
+            Look around (until Ctrl-C):
+              the console, signed in through the link above (a fresh one: kefu console-link --database \(database) --public-url \(kefu))
+              the admin API with this run's own token (it changes every run):
+                curl -H 'Authorization: Bearer \(adminToken)' \(kefu)/api/v1/tasks/\(id)/deliveries
+              \(simulator)/sim/messages?appid=\(Self.appid), \(kefu)/metrics
             Serving until Ctrl-C.
             """)
         try await gracefulShutdown()
@@ -149,6 +158,10 @@ struct DemoScript: Service {
     }
 
     private func execute(_ request: HTTPClientRequest) async throws -> [String: Any] {
+        var request = request
+        if request.url.hasPrefix("http://127.0.0.1:\(try await ports.port(.kefu))/") {
+            request.headers.add(name: "Authorization", value: "Bearer \(adminToken)")  // to kefu only
+        }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let body = try await response.body.collect(upTo: 16 << 20)
         guard response.status.code < 300 else {

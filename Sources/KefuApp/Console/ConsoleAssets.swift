@@ -78,6 +78,7 @@ enum ConsoleAssets {
     .phone .msg { display: flex; }
     .phone .bubble { margin: 0; max-width: 85%; background: #fff; border-radius: 6px; padding: 8px 10px; white-space: pre-wrap; word-break: break-word; font-size: 14px; }
     .phone .bubble p { margin: 0 0 6px; }
+    .phone p.bubble:empty { display: none; }
     .phone .bubble ul { margin: 0 0 6px; padding-left: 18px; color: #0b6bcb; }
     .phone .card { background: #fff; border-radius: 6px; padding: 10px; width: 85%; font-size: 14px; word-break: break-word; }
     .phone .card p { margin: 4px 0 0; color: var(--muted); font-size: 13px; }

@@ -67,6 +67,7 @@ struct ConsoleController<Context: RequestContext> {
         router.get("/console/assets/kefu.js") { _, _ in Self.asset(ConsoleAssets.js, type: "text/javascript; charset=utf-8") }
         router.get("/console/sign-in", use: signInPage)
         router.post("/console/sign-in", use: signIn)
+        router.get("/console/sign-in/link", use: signInLink)
         router.post("/console/sign-out", use: signOut)
         router.get("/console", use: overview)
         router.get("/console/accounts", use: accounts)
@@ -114,11 +115,11 @@ struct ConsoleController<Context: RequestContext> {
         return signInForm(page, failed: false, status: .ok)
     }
 
-    func signInForm(_ page: Page, failed: Bool, status: HTTPResponse.Status) -> Response {
+    func signInForm(_ page: Page, failed: Bool, linkFailed: Bool = false, status: HTTPResponse.Status) -> Response {
         // Before there is a session, the form's token is a cookie of its own (double submit).
         let token = Self.randomHex(16)
         var response = render(page, "signin", title: page.text["signin_title"] ?? "", session: nil, status: status,
-                              ["failed": failed, "csrf": token])
+                              ["failed": failed, "linkFailed": linkFailed, "csrf": token])
         response.setCookie(Cookie(name: Self.signInCookie, value: token, maxAge: 3600, path: "/console", secure: configuration.secureCookies,
                                   httpOnly: true, sameSite: .strict))
         return response
@@ -144,6 +145,21 @@ struct ConsoleController<Context: RequestContext> {
         var response = Self.redirect("/console/")
         response.setCookie(try await startSession(principal: "admin"))
         response.setCookie(Self.expired(Self.signInCookie, secure: configuration.secureCookies))
+        return response
+    }
+
+    /// `GET /console/sign-in/link?code=`: a one-time link (`ConsoleLinks`) signs in once; a used,
+    /// expired or made-up code is the sign-in form with a 401.
+    @Sendable func signInLink(_ request: Request, context: Context) async throws -> Response {
+        let page = Page(request)
+        let code = request.uri.queryParameters.get("code") ?? ""
+        guard ConsoleLinks.isCode(code), let principal = try await store.consumeConsoleLink(codeHash: Self.sha256(code), now: clock.nowMillis()) else {
+            context.logger.notice("console sign-in refused", metadata: ["kefu.console.reason": "unknown or used link"])
+            return signInForm(page, failed: false, linkFailed: true, status: .unauthorized)
+        }
+        context.logger.info("console sign-in", metadata: ["kefu.console.principal": "\(principal)", "kefu.console.via": "link"])
+        var response = Self.redirect("/console/")
+        response.setCookie(try await startSession(principal: principal))
         return response
     }
 
@@ -318,6 +334,27 @@ struct ConsoleController<Context: RequestContext> {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         var generator = SystemRandomNumberGenerator()
         return String((0..<count).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+}
+
+/// One-time sign-in links to the console: `kefu demo` prints one, `kefu console-link` makes one
+/// for a deployment signed in with a token. The code is 32 random bytes; the store keeps only
+/// its SHA-256, and the first use takes it away.
+public enum ConsoleLinks {
+    /// Makes a link's code for `principal`, valid for `lifetimeMillis`; the link is
+    /// `<base>/console/sign-in/link?code=<code>`.
+    public static func create(store: any ConsoleStore, principal: String = "admin", now: Int64, lifetimeMillis: Int64) async throws -> String {
+        let code = Hex.random(bytes: 32)
+        try await store.createConsoleLink(codeHash: Hex.encode(SHA256.hash(data: Array(code.utf8))), principal: principal, now: now,
+                                          expiresAt: now + lifetimeMillis)
+        return code
+    }
+
+    /// The path (and query) of a link with `code`.
+    public static func path(_ code: String) -> String { "/console/sign-in/link?code=\(code)" }
+
+    static func isCode(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 }
 

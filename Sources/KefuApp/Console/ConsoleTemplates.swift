@@ -50,6 +50,7 @@ enum ConsoleTemplates {
     <section class="narrow">
       <h1>{{t.signin_title}}</h1>
       {{#failed}}<p class="error" role="alert">{{t.signin_failed}}</p>{{/failed}}
+      {{#linkFailed}}<p class="error" role="alert">{{t.signin_link_failed}}</p>{{/linkFailed}}
       <form method="post" action="/console/sign-in">
         <input type="hidden" name="_csrf" value="{{csrf}}">
         <label for="token">{{t.signin_token}}</label>

@@ -264,5 +264,16 @@ enum PostgresSchema {
         // 8: the console's pushes-per-hour chart of one account: a range of this index, not a
         // scan of every account's last 48 h.
         ["CREATE INDEX interactions_account_received ON interactions (appid, received_at)"],
+        // 9: one-time sign-in links to the console (`kefu demo`, `kefu console-link`): the SHA-256
+        // of the code, never the code.
+        [
+            """
+            CREATE TABLE console_links (
+                code_hash TEXT PRIMARY KEY,
+                principal TEXT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+        ],
     ]
 }

@@ -31,6 +31,21 @@ extension SQLStore {
         _ = try await inOneStatement { db in try await db.run("DELETE FROM console_sessions WHERE id_hash = \(idHash)") }
     }
 
+    public func createConsoleLink(codeHash: String, principal: String, now: Int64, expiresAt: Int64) async throws {
+        try await inTransaction { db in
+            try await db.run("DELETE FROM console_links WHERE expires_at <= \(now)")
+            try await db.run("INSERT INTO console_links (code_hash, principal, expires_at) VALUES (\(codeHash), \(principal), \(expiresAt))")
+        }
+    }
+
+    public func consumeConsoleLink(codeHash: String, now: Int64) async throws -> String? {
+        // One statement takes the row away: two browsers racing for one link, one wins.
+        try await inOneStatement { db in
+            try await db.fetchOne("DELETE FROM console_links WHERE code_hash = \(codeHash) RETURNING principal, expires_at")
+                .flatMap { $0.int64("expires_at") > now ? $0.string("principal") : nil }
+        }
+    }
+
     public func accountPage(after: String?, limit: Int) async throws -> [Account] {
         try await forReading { db in
             try await db.fetchAll(

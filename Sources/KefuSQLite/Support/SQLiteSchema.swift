@@ -226,5 +226,16 @@ enum SQLiteSchema {
         // 9: the console's pushes-per-hour chart of one account: a range of this index, not a
         // scan of every account's last 48 h.
         ["CREATE INDEX interactions_account_received ON interactions (appid, received_at)"],
+        // 10: one-time sign-in links to the console (`kefu demo`, `kefu console-link`): the SHA-256
+        // of the code, never the code.
+        [
+            """
+            CREATE TABLE console_links (
+                code_hash TEXT PRIMARY KEY,
+                principal TEXT NOT NULL,
+                expires_at INTEGER NOT NULL
+            )
+            """,
+        ],
     ]
 }

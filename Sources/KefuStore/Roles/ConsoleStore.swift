@@ -58,6 +58,10 @@ public protocol ConsoleStore: Sendable {
     /// The session, unless it expired.
     func consoleSession(idHash: String, now: Int64) async throws -> ConsoleSession?
     func deleteConsoleSession(idHash: String) async throws
+    /// Keeps a one-time sign-in link (the SHA-256 of its code) until `expiresAt`.
+    func createConsoleLink(codeHash: String, principal: String, now: Int64, expiresAt: Int64) async throws
+    /// Uses up a link: its principal, once, unless it expired; nil otherwise (and ever after).
+    func consumeConsoleLink(codeHash: String, now: Int64) async throws -> String?
     /// Accounts in appid order after `after`, at most `limit`.
     func accountPage(after: String?, limit: Int) async throws -> [Account]
     /// Open windows now, pushes in the hour before `now`, running tasks, enabled rules and the

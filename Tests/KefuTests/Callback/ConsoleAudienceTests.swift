@@ -119,3 +119,32 @@ struct ConsoleAudienceTests {
         }
     }
 }
+
+extension ConsoleAudienceTests {
+    @Test("a one-time sign-in link signs in once: used, expired or made-up links are 401 and start no session", arguments: StoreBackend.allCases)
+    func signInLink(backend: StoreBackend) async throws {
+        try await ConsoleTests.run(backend) { app in
+            let now = SystemWallClock().nowMillis()
+            let code = try await ConsoleLinks.create(store: app.store, now: now, lifetimeMillis: 60_000)
+            #expect(ConsoleLinks.path(code).hasPrefix("/console/sign-in/link?code=") && code.count == 64)
+            var browser = Browser(client: app.client)
+            let first = try await browser.get(ConsoleLinks.path(code))
+            #expect(first.status == .seeOther && first.headers[.location] == "/console/")
+            #expect(browser.cookies["kefu_session"] != nil)
+            #expect(try await browser.get("/console/").status == .ok, "signed in")
+
+            var second = Browser(client: app.client)
+            let again = try await second.get(ConsoleLinks.path(code))
+            #expect(again.status == .unauthorized && Self.html(again).contains("每个链接只能使用一次"))
+            #expect(second.cookies["kefu_session"] == nil)
+            let expired = try await ConsoleLinks.create(store: app.store, now: now - 120_000, lifetimeMillis: 60_000)
+            #expect(try await second.get(ConsoleLinks.path(expired)).status == .unauthorized)
+            for bad in ["", "abc", String(repeating: "0", count: 64), "%3Cscript%3E"] {
+                let response = try await second.get("/console/sign-in/link?code=\(bad)")
+                #expect(response.status == .unauthorized && !Self.html(response).contains("<script>"), "\(bad)")
+            }
+            #expect(second.cookies["kefu_session"] == nil)
+            #expect(try await app.store.consumeConsoleLink(codeHash: ConsoleController<BasicRequestContext>.sha256(code), now: now) == nil)
+        }
+    }
+}

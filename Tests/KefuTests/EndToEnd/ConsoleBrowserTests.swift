@@ -153,7 +153,9 @@ struct ConsoleBrowserTests {
             // The account's charts, its audience, and why oBrowser3 got what it got.
             try await browser.go("\(console)accounts/\(appid)")
             #expect(try await browser.count("svg.chart") == 2)
+            try await browser.resize(width: 1280, height: 1400)
             try await Self.shoot(browser, "13a-account-charts", backend)
+            try await browser.resize(width: 1280, height: 900)
             try await browser.go("\(console)accounts/\(appid)/audience")
             #expect(try await browser.count("table tbody tr") == 25)
             try await Self.shoot(browser, "13b-audience", backend)
@@ -187,6 +189,19 @@ struct ConsoleBrowserTests {
             try await Self.arrive(browser, at: "/console/sign-in")
             try await browser.go(console)
             #expect(try await browser.url().hasSuffix("/console/sign-in"))
+
+            // Back in through a one-time link from `kefu console-link`; the same link again is refused.
+            let linker = try KefuProcess(arguments: ["console-link", "--database", harness.database, "--public-url", server.baseURL],
+                                         directory: harness.directory.path, logName: "console-link")
+            try await eventually("kefu console-link to exit") { !linker.process.isRunning }
+            let link = try #require(linker.output.split(separator: "\n").first { $0.hasPrefix("\(server.baseURL)/console/sign-in/link?code=") })
+            try await browser.go(String(link))
+            try await Self.arrive(browser, at: "/console/")
+            #expect(try await browser.count("form[action='/console/sign-out']") == 1, "signed in by the link")
+            try await browser.click("form[action='/console/sign-out'] button")
+            try await Self.arrive(browser, at: "/console/sign-in")
+            try await browser.go(String(link))
+            #expect(try await browser.text("[role=alert]").contains("只能使用一次"))
         } catch {
             Issue.record("\(error)\n--- serve log ---\n\(harness.server?.output.suffix(3000) ?? "")")
         }

@@ -129,7 +129,7 @@ struct ServeProcessTests {
         try await eventually("the demo to finish", timeout: .seconds(120)) { !process.process.isRunning }
         #expect(process.process.terminationStatus == 0, "\(process.output)")
         #expect(process.output.contains("completed — audience"), "\(process.output)")
-        #expect(process.output.contains("/console/   (open in a browser"), "\(process.output)")
+        #expect(process.output.contains("/console/sign-in/link?code="), "a one-time sign-in link: \(process.output)")
         let accepted = process.output.components(separatedBy: "accepted ").dropFirst().first?.prefix { $0.isNumber }
         #expect((Int(accepted ?? "") ?? 0) > 0, "\(process.output)")
         // The media part: an image (as an agent) and a mini-program card, each file uploaded once.
@@ -151,6 +151,8 @@ struct ServeProcessTests {
         (["serve", "--port", "0", "--log-level", "loud"], "--log-level"),
         (["serve", "--port", "0", "--media-limits", "/nonexistent.json"], "--media-limits"),
         (["serve", "--port", "0", "--media-max-age", "300000"], "--media-max-age"),
+        (["console-link", "--minutes", "0"], "--minutes"),
+        (["console-link", "--public-url", "ftp://kefu.example.cn"], "--public-url"),
     ])
     func badConfiguration(arguments: [String], mention: String) async throws {
         let directory = try TemporaryDirectory()
