@@ -148,3 +148,49 @@ extension ConsoleAudienceTests {
         }
     }
 }
+
+extension ConsoleAudienceTests {
+    /// The form controls of a page that no label names: neither `<label for=id>`, nor inside a
+    /// `<label>`, nor `aria-label`.
+    static func unlabelled(_ html: String) -> [String] {
+        let controls = try! NSRegularExpression(pattern: #"<(input|select|textarea)\b[^>]*>"#)
+        let range = NSRange(html.startIndex..., in: html)
+        return controls.matches(in: html, range: range).compactMap { match in
+            let tag = String(html[Range(match.range, in: html)!])
+            if tag.contains(#"type="hidden""#) || tag.contains("aria-label=") { return nil }
+            if let id = tag.firstMatch(of: /id="([^"]+)"/)?.1, html.contains(#"<label for="\#(id)""#) { return nil }
+            // Inside a label: the nearest "<label" before it is not closed before it.
+            let before = html[..<Range(match.range, in: html)!.lowerBound]
+            if let open = before.range(of: "<label", options: .backwards), !before[open.upperBound...].contains("</label>") { return nil }
+            return tag
+        }
+    }
+
+    @Test("every input, select and textarea on every page has a label")
+    func labels() async throws {
+        // The check itself: an input with no label is found; one named or wrapped by a label is not.
+        #expect(Self.unlabelled(#"<input name="x"><label for="y">Y</label><input id="y"><label><input type="checkbox"> z</label>"#)
+                == [#"<input name="x">"#])
+        let appid = ConsoleTests.account.appid
+        try await ConsoleTests.run { app in
+            let now = SystemWallClock().nowMillis()
+            _ = try await app.store.record([Interaction(appid: appid, openid: "oLabel", kind: .message, detail: "text", at: now, dedupeKey: "l")],
+                                           policy: testPolicy, now: now)
+            let task = try await app.api(.post, "/tasks", #"{"name": "t", "appid": "\#(appid)", "send_at": "2030-01-01T00:00:00Z", "message": {"msgtype": "text", "text": {"content": "hi"}}}"#)
+            let taskId = try #require((try JSONSerialization.jsonObject(with: Data(Self.html(task).utf8)) as? [String: Any])?["id"] as? Int)
+            let rule = try await app.api(.post, "/rules", #"{"name": "r", "appid": "\#(appid)", "trigger": {"kind": "message"}, "delay_seconds": 60, "message": {"msgtype": "text", "text": {"content": "hi"}}}"#)
+            let ruleId = try #require((try JSONSerialization.jsonObject(with: Data(Self.html(rule).utf8)) as? [String: Any])?["id"] as? Int)
+            var browser = Browser(client: app.client)
+            #expect(Self.unlabelled(Self.html(try await browser.get("/console/sign-in"))).isEmpty)
+            _ = try await browser.signIn()
+            let base = "/console/accounts/\(appid)"
+            for path in ["/console/", "/console/accounts", "/console/accounts/new", base, "\(base)/edit", "\(base)/media", "\(base)/tasks",
+                         "\(base)/tasks/new", "/console/tasks/\(taskId)", "\(base)/rules", "\(base)/rules/new", "/console/rules/\(ruleId)",
+                         "/console/rules/\(ruleId)/edit", "\(base)/audience", "\(base)/followers/oLabel"] {
+                let response = try await browser.get(path)
+                #expect(response.status == .ok, "\(path)")
+                #expect(Self.unlabelled(Self.html(response)) == [], "\(path)")
+            }
+        }
+    }
+}

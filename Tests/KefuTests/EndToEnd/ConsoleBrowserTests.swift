@@ -88,13 +88,21 @@ struct ConsoleBrowserTests {
             try await browser.click("form[enctype='multipart/form-data'] button[type=submit]")
             try await eventually("the picture in the library") { try await browser.count("ul.media img") == 1 }
             #expect(try await browser.text("[role=status]").contains("海报.png"))
+            // Another picture under a hostile file name: shown as text, no dialog.
+            let hostileFile = harness.directory.file("<img src=x onerror=alert(1)>.jpg")
+            try Data(SampleMedia.jpeg).write(to: URL(fileURLWithPath: hostileFile))
+            try await browser.attach("#file", path: hostileFile)
+            try await browser.click("form[enctype='multipart/form-data'] button[type=submit]")
+            try await eventually("both pictures in the library") { try await browser.count("ul.media img") == 2 }
+            #expect(try await browser.alertText() == nil)
+            #expect(try await browser.source().contains("&lt;img src=x onerror=alert(1)&gt;.jpg"))
             try await Self.shoot(browser, "07-media", backend)
 
             // A broadcast through the composer: the text's bytes counted and mirrored on the
             // phone as it is typed, the forecast, then confirm, and watch it complete.
             try await browser.go("\(console)accounts/\(appid)/tasks/new")
             try await eventually("the forecast fetched") { try await browser.text("[data-forecast=reachable_now]") == "25" }
-            try await browser.type("#name", "周末问候 <b>")
+            try await browser.type("#name", "<img src=x onerror=alert(1)>")
             try await browser.type("#text_content", "周末好！")
             #expect(try await browser.text("[data-bytes-for=text_content]") == "12", "WeChat counts UTF-8 bytes: 4 characters, 12 bytes")
             #expect(try await browser.text("[data-preview=text] .bubble") == "周末好！")
@@ -103,6 +111,7 @@ struct ConsoleBrowserTests {
             try await browser.click("button[value=forecast]")
             try await eventually("the checked form") { try await browser.count("button[value=create]") == 1 }
             #expect(try await browser.text("[data-forecast=reachable_now]") == "25")
+            #expect(try await browser.alertText() == nil, "the task's hostile name, kept in the form, is text")
             try await Self.shoot(browser, "09-task-forecast", backend)
             try await browser.click("button[value=create]")
             try await eventually("the task page") { try await browser.url().contains("/console/tasks/") }
@@ -118,6 +127,9 @@ struct ConsoleBrowserTests {
             try await browser.click("form.filters button[type=submit]")
             try await eventually("the log of sent deliveries") { try await browser.url().contains("state=sent") }
             #expect(try await browser.count("table tbody tr") == 25)
+            try await browser.go("\(console)accounts/\(appid)/tasks")
+            let bars = try await browser.count("tbody progress")
+            #expect(try await browser.alertText() == nil && bars == 1)
 
             // The composer's other types: a picture from the library appears on the phone.
             try await browser.go("\(console)accounts/\(appid)/tasks/new")
@@ -127,10 +139,15 @@ struct ConsoleBrowserTests {
                 try await browser.count("[data-preview=image]:not([hidden]) img[src$='/content']") == 1
             }
             try await Self.shoot(browser, "11-composer-image", backend)
+            // A news card: what is typed reaches the phone as text, never as markup.
+            try await browser.click("#msgtype option[value=news]")
+            try await browser.type("#news_title", "<img src=x onerror=alert(1)>")
+            #expect(try await browser.text("[data-preview=news] strong") == "<img src=x onerror=alert(1)>")
+            #expect(try await browser.alertText() == nil)
 
             // A rule: the window-policy warning appears and goes as the delay changes.
             try await browser.go("\(console)accounts/\(appid)/rules/new")
-            try await browser.type("#name", "两小时后回访")
+            try await browser.type("#name", "<img src=x onerror=alert(1)>")
             try await browser.type("#delay_seconds", "7200")
             try await eventually("the warning for a 2 h delay on a 1 h window") { try await browser.count("[data-warnings]:not([hidden]) li") == 1 }
             #expect(try await browser.text("[data-warnings] li").contains("1 小时"))
@@ -141,6 +158,7 @@ struct ConsoleBrowserTests {
             try await browser.click("aside button[type=submit]")
             try await eventually("the rule page") { try await browser.url().contains("/console/rules/") }
             let rulePage = try await browser.url()
+            #expect(try await browser.alertText() == nil)
             try await harness.play(appid, [["openid": "oBrowser3", "kind": "text"]])
             try await eventually("the delayed message sent, on the lateness chart", timeout: .seconds(30)) {
                 try await browser.go(rulePage)
