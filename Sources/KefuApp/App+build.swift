@@ -26,15 +26,18 @@ public func buildApplication(
         onCommit: { metrics.commitBatch($0) })
     let accounts = AccountCache(store: store, clock: clock)
 
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: KefuRequestContext.self)
+    let throttle = SignInThrottle()
     router.add(middleware: ErrorMiddleware())
     CallbackController(accounts: accounts, committer: committer, clock: clock,
                        bodyLimit: configuration.callbackBodyLimit, metrics: metrics).addRoutes(to: router)
     OperationsController(store: store, metrics: metrics).addRoutes(to: router)
     try ConsoleController(store: store, cache: accounts, clock: clock, configuration: .init(
         adminToken: configuration.adminToken.map { Array($0.utf8) }, secureCookies: configuration.consoleSecureCookies,
-        publicURL: configuration.publicURL), limits: configuration.mediaLimits, policy: configuration.windowPolicy).addRoutes(to: router)
-    let api = router.group("/api/v1").add(middleware: AdminAuthMiddleware(token: configuration.adminToken.map { Array($0.utf8) }))
+        publicURL: configuration.publicURL), limits: configuration.mediaLimits, policy: configuration.windowPolicy,
+        throttle: throttle, metrics: metrics).addRoutes(to: router)
+    let api = router.group("/api/v1").add(middleware: AdminAuthMiddleware(
+        token: configuration.adminToken.map { Array($0.utf8) }, throttle: throttle, clock: clock, metrics: metrics))
     AccountsController(store: store, cache: accounts, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
     LedgerController(store: store, clock: clock, policy: configuration.windowPolicy,
                      bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)

@@ -47,10 +47,16 @@ struct ConsoleController<Context: RequestContext> {
 
     let limits: MediaLimits
     let policy: WindowPolicy
+    /// Failed sign-ins by address, shared with the API's bearer check.
+    let throttle: SignInThrottle
+    let metrics: KefuMetrics
 
     init(store: any ConsoleStore & AccountStore & AccountPauses & MediaStore & BroadcastStore & RuleStore & AudienceReader, cache: AccountCache,
-         clock: any WallClock, configuration: ConsoleConfiguration, limits: MediaLimits = .wechat, policy: WindowPolicy = .wechatDefault) throws {
+         clock: any WallClock, configuration: ConsoleConfiguration, limits: MediaLimits = .wechat, policy: WindowPolicy = .wechatDefault,
+         throttle: SignInThrottle = SignInThrottle(), metrics: KefuMetrics = KefuMetrics()) throws {
         self.store = store
+        self.throttle = throttle
+        self.metrics = metrics
         self.policy = policy
         self.limits = limits
         self.cache = cache
@@ -115,11 +121,11 @@ struct ConsoleController<Context: RequestContext> {
         return signInForm(page, failed: false, status: .ok)
     }
 
-    func signInForm(_ page: Page, failed: Bool, linkFailed: Bool = false, status: HTTPResponse.Status) -> Response {
+    func signInForm(_ page: Page, failed: Bool, linkFailed: Bool = false, tooMany: Bool = false, status: HTTPResponse.Status) -> Response {
         // Before there is a session, the form's token is a cookie of its own (double submit).
         let token = Self.randomHex(16)
         var response = render(page, "signin", title: page.text["signin_title"] ?? "", session: nil, status: status,
-                              ["failed": failed, "linkFailed": linkFailed, "csrf": token])
+                              ["failed": failed, "linkFailed": linkFailed, "tooMany": tooMany, "csrf": token])
         response.setCookie(Cookie(name: Self.signInCookie, value: token, maxAge: 3600, path: "/console", secure: configuration.secureCookies,
                                   httpOnly: true, sameSite: .strict))
         return response
@@ -137,8 +143,11 @@ struct ConsoleController<Context: RequestContext> {
             response.setCookie(try await startSession(principal: "local"))
             return response
         }
+        let address = RemoteAddress.of(context), now = clock.nowMillis()
+        if let refused = throttled(page, address: address, now: now) { return refused }
         guard let token = form.token, CallbackSignature.constantTimeEquals(Array(token.utf8), adminToken) else {
             context.logger.notice("console sign-in refused", metadata: ["kefu.console.reason": "wrong token"])
+            refusedSignIn(address: address, now: now, context: context)
             return signInForm(page, failed: true, status: .unauthorized)
         }
         context.logger.info("console sign-in", metadata: ["kefu.console.principal": "admin"])
@@ -153,14 +162,34 @@ struct ConsoleController<Context: RequestContext> {
     @Sendable func signInLink(_ request: Request, context: Context) async throws -> Response {
         let page = Page(request)
         let code = request.uri.queryParameters.get("code") ?? ""
-        guard ConsoleLinks.isCode(code), let principal = try await store.consumeConsoleLink(codeHash: Self.sha256(code), now: clock.nowMillis()) else {
+        let address = RemoteAddress.of(context), now = clock.nowMillis()
+        if let refused = throttled(page, address: address, now: now) { return refused }
+        guard ConsoleLinks.isCode(code), let principal = try await store.consumeConsoleLink(codeHash: Self.sha256(code), now: now) else {
             context.logger.notice("console sign-in refused", metadata: ["kefu.console.reason": "unknown or used link"])
+            refusedSignIn(address: address, now: now, context: context)
             return signInForm(page, failed: false, linkFailed: true, status: .unauthorized)
         }
         context.logger.info("console sign-in", metadata: ["kefu.console.principal": "\(principal)", "kefu.console.via": "link"])
         var response = Self.redirect("/console/")
         response.setCookie(try await startSession(principal: principal))
         return response
+    }
+
+    /// The sign-in form with `429` while `address` is held back by the throttle; nil otherwise.
+    func throttled(_ page: Page, address: String, now: Int64) -> Response? {
+        guard case .blocked(let until) = throttle.check(address, now: now) else { return nil }
+        metrics.signIn("throttled", surface: "console")
+        var response = signInForm(page, failed: false, tooMany: true, status: .tooManyRequests)
+        response.headers[.retryAfter] = String(max(1, (until - now + 999) / 1000))
+        return response
+    }
+
+    /// A wrong token or link: counted, and logged when it starts a hold on the address.
+    func refusedSignIn(address: String, now: Int64, context: Context) {
+        metrics.signIn("refused", surface: "console")
+        if case .blocked = throttle.failed(address, now: now) {
+            context.logger.warning("sign-ins from an address refused for a minute", metadata: ["kefu.address": "\(address)", "kefu.surface": "console"])
+        }
     }
 
     @Sendable func signOut(_ request: Request, context: Context) async throws -> Response {

@@ -51,6 +51,7 @@ enum ConsoleTemplates {
       <h1>{{t.signin_title}}</h1>
       {{#failed}}<p class="error" role="alert">{{t.signin_failed}}</p>{{/failed}}
       {{#linkFailed}}<p class="error" role="alert">{{t.signin_link_failed}}</p>{{/linkFailed}}
+      {{#tooMany}}<p class="error" role="alert">{{t.signin_too_many}}</p>{{/tooMany}}
       <form method="post" action="/console/sign-in">
         <input type="hidden" name="_csrf" value="{{csrf}}">
         <label for="token">{{t.signin_token}}</label>

@@ -335,6 +335,7 @@ enum ConsoleText {
         "rotate_plain": "该公众号使用明文模式，没有可更换的 EncodingAESKey。请先在微信公众平台切换到安全模式，再在「编辑公众号」中填写它给出的密钥。",
         "aes_edit_help": "留空则保持不变。填入新密钥后，旧密钥在过渡期内仍可解密推送。",
         "signin_link_failed": "登录链接无效、已过期或已被使用。每个链接只能使用一次。",
+        "signin_too_many": "此地址登录失败次数过多，请一分钟后再试。",
     ]
 
     static let en: [String: String] = [
@@ -638,5 +639,6 @@ enum ConsoleText {
         "rotate_plain": "This account uses plain mode and has no EncodingAESKey to rotate. Switch to safe mode in WeChat's console first, then enter its key under Edit account.",
         "aes_edit_help": "Leave empty to keep it. After a new key, the previous one still decrypts pushes during the change-over.",
         "signin_link_failed": "This sign-in link is invalid, expired or already used. Each link works once.",
+        "signin_too_many": "Too many failed sign-ins from this address. Try again in a minute.",
     ]
 }

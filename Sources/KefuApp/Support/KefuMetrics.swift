@@ -48,6 +48,12 @@ public final class KefuMetrics: Sendable {
         counter("kefu.callbacks.unknown.kind", [("appid", appid)]).increment()
     }
 
+    /// Sign-in attempts with a wrong token (`refused`) and those turned away by the throttle
+    /// (`throttled`), by surface (`api`, `console`).
+    public func signIn(_ outcome: String, surface: String) {
+        counter("kefu.signin.failures", [("outcome", outcome), ("surface", surface)]).increment()
+    }
+
     /// Interactions per group-commit transaction.
     public func commitBatch(_ size: Int) {
         batchSizes.record(size)

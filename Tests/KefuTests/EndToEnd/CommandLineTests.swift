@@ -24,6 +24,8 @@ struct CommandLineTests {
         let directory = try TemporaryDirectory(prefix: "kefu-cli")
         defer { directory.remove() }
         let busy = try BusyPort()
+        // Demo folders already orphaned on this machine (a demo killed by hand, say) are not ours.
+        let orphanedBefore = Self.orphanedDemoFolders()
         let cases: [([String], String)] = [
             (["serve", "--port", "\(busy.port)", "--database", "sqlite:\(directory.file("serve.db"))"], "--port"),
             (["worker", "--metrics-port", "\(busy.port)", "--database", "sqlite:\(directory.file("worker.db"))",
@@ -48,14 +50,19 @@ struct CommandLineTests {
                 #expect(Self.lines(output).count == 1, "one line: \(output)")
             }
         }
-        // No demo left its temporary folder behind.
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("kefu-demo-") }
-        let orphaned = leftovers.filter { name in
-            guard let pid = Int32(name.dropFirst("kefu-demo-".count)) else { return false }
-            return kill(pid, 0) != 0  // a folder whose process is gone
-        }
+        // No demo of these left its temporary folder behind.
+        let orphaned = Self.orphanedDemoFolders().subtracting(orphanedBefore)
         #expect(orphaned.isEmpty, "\(orphaned)")
         _ = busy
+    }
+
+    /// `kefu-demo-<pid>` folders in the temporary directory whose process is gone.
+    static func orphanedDemoFolders() -> Set<String> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []
+        return Set(names.filter { name in
+            guard name.hasPrefix("kefu-demo-"), let pid = Int32(name.dropFirst("kefu-demo-".count)) else { return false }
+            return kill(pid, 0) != 0
+        })
     }
 
     @Test("migrations are part of the start: a database that cannot be migrated stops serve and worker with the reason, before anything listens")
