@@ -28,6 +28,7 @@ public func buildApplication(
 
     let router = Router(context: KefuRequestContext.self)
     let throttle = SignInThrottle()
+    router.add(middleware: AuditMiddleware(store: store, clock: clock, adminToken: configuration.adminToken.map { Array($0.utf8) }))
     router.add(middleware: ErrorMiddleware())
     CallbackController(accounts: accounts, committer: committer, clock: clock,
                        bodyLimit: configuration.callbackBodyLimit, metrics: metrics).addRoutes(to: router)
@@ -46,6 +47,7 @@ public func buildApplication(
     MediaController(store: store, clock: clock, limits: configuration.mediaLimits).addRoutes(to: api)
     RulesController(store: store, clock: clock, policy: configuration.windowPolicy,
                     bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
+    AuditController(store: store).addRoutes(to: api)
 
     var services: [any Service] = [GroupCommitterService(committer: committer), AccountCacheRefresher(cache: accounts, logger: logger)]
     if let storeReady {

@@ -75,6 +75,9 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Days the interaction log is kept (default 30).")
     var logRetentionDays: Int?
 
+    @Option(help: "Days the audit log is kept (default 365).")
+    var auditRetentionDays: Int?
+
     @Option(name: .customLong("wechat-unreachable-after"),
             help: "Seconds WeChat may be unreachable before accounts are paused with 'WeChat unreachable' and probed (default 60).")
     var wechatUnreachableAfter: Int?
@@ -87,6 +90,7 @@ struct WorkerOptions: ParsableArguments {
         if let trimInterval { values["kefu.trim.interval"] = .init(.string("\(trimInterval)"), isSecret: false) }
         if let mediaMaxAge { values["kefu.media.max.age"] = .init(.string("\(mediaMaxAge)"), isSecret: false) }
         if let logRetentionDays { values["kefu.log.retention.days"] = .init(.string("\(logRetentionDays)"), isSecret: false) }
+        if let auditRetentionDays { values["kefu.audit.retention.days"] = .init(.string("\(auditRetentionDays)"), isSecret: false) }
         if let wechatUnreachableAfter {
             values["kefu.wechat.unreachable.after"] = .init(.string("\(wechatUnreachableAfter)"), isSecret: false)
         }
@@ -137,6 +141,9 @@ enum ConfigurationLoader {
         let retention = try integer(config, "kefu.log.retention.days", option: "--log-retention-days", default: 30)
         guard retention >= 1 else { throw KefuError(.badConfiguration, "--log-retention-days: must be at least 1") }
         configuration.trimmer.logRetentionSeconds = Int64(retention) * 86_400
+        let auditRetention = try integer(config, "kefu.audit.retention.days", option: "--audit-retention-days", default: 365)
+        guard (1...36_500).contains(auditRetention) else { throw KefuError(.badConfiguration, "--audit-retention-days: must be between 1 and 36500") }
+        configuration.trimmer.auditRetentionSeconds = Int64(auditRetention) * 86_400
         let mediaAge = try integer(config, "kefu.media.max.age", option: "--media-max-age", default: 216_000)
         guard (1...259_200).contains(mediaAge) else {
             throw KefuError(.badConfiguration, "--media-max-age: must be between 1 and 259200 seconds (WeChat keeps media 3 days)")

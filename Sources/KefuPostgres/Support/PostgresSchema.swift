@@ -275,5 +275,20 @@ enum PostgresSchema {
             )
             """,
         ],
+        // 10: the audit log — every change through the API or the console, never a body.
+        [
+            """
+            CREATE TABLE audit_log (
+                id BIGSERIAL PRIMARY KEY,
+                at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                address TEXT NOT NULL,
+                status INTEGER NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_log_at ON audit_log (at)",
+        ],
     ]
 }

@@ -237,5 +237,20 @@ enum SQLiteSchema {
             )
             """,
         ],
+        // 11: the audit log — every change through the API or the console, never a body.
+        [
+            """
+            CREATE TABLE audit_log (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                address TEXT NOT NULL,
+                status INTEGER NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_log_at ON audit_log (at)",
+        ],
     ]
 }

@@ -5,8 +5,8 @@ import Metrics
 import ServiceLifecycle
 
 /// The seed's "timed script that removes data outside the period", as a service: on every tick
-/// it deletes closed grants, clears closed windows, drops interaction-log rows and finished
-/// deliveries past retention and purges the rows of deleted accounts — each in bounded batches, so no statement holds the write lock long.
+/// it deletes closed grants, clears closed windows, drops interaction-log rows, finished
+/// deliveries and audit entries past retention and purges the rows of deleted accounts — each in bounded batches, so no statement holds the write lock long.
 public struct Trimmer: Service {
     public struct Configuration: Sendable {
         /// Time between passes.
@@ -17,13 +17,16 @@ public struct Trimmer: Service {
         public var maxBatchesPerPass: Int
         /// How long interaction log rows and finished deliveries are kept.
         public var logRetentionSeconds: Int64
+        /// How long audit entries are kept.
+        public var auditRetentionSeconds: Int64
 
         public init(interval: Duration = .seconds(30), batchSize: Int = 5_000, maxBatchesPerPass: Int = 100,
-                    logRetentionSeconds: Int64 = 30 * 86_400) {
+                    logRetentionSeconds: Int64 = 30 * 86_400, auditRetentionSeconds: Int64 = 365 * 86_400) {
             self.interval = interval
             self.batchSize = batchSize
             self.maxBatchesPerPass = maxBatchesPerPass
             self.logRetentionSeconds = logRetentionSeconds
+            self.auditRetentionSeconds = auditRetentionSeconds
         }
     }
 
@@ -32,15 +35,16 @@ public struct Trimmer: Service {
         public var logRows = 0
         public var deliveries = 0
         public var purged = 0
+        public var audit = 0
     }
 
-    let store: any LedgerTrimming
+    let store: any LedgerTrimming & AuditStore
     let clock: any WallClock
     let configuration: Configuration
     let logger: Logger
     let ledgerSize: @Sendable ([String: Int]) -> Void
 
-    public init(store: any LedgerTrimming, clock: any WallClock, configuration: Configuration, logger: Logger,
+    public init(store: any LedgerTrimming & AuditStore, clock: any WallClock, configuration: Configuration, logger: Logger,
                 ledgerSize: @escaping @Sendable ([String: Int]) -> Void = { _ in }) {
         self.store = store
         self.clock = clock
@@ -57,7 +61,7 @@ public struct Trimmer: Service {
                     logger.debug("trimmed", metadata: [
                         "kefu.trim.windows": "\(result.windows)", "kefu.trim.log": "\(result.logRows)",
                         "kefu.trim.deliveries": "\(result.deliveries)",
-                        "kefu.trim.purged": "\(result.purged)",
+                        "kefu.trim.purged": "\(result.purged)", "kefu.trim.audit": "\(result.audit)",
                     ])
                 }
                 ledgerSize(try await store.openWindowCounts(now: clock.nowMillis()))
@@ -82,6 +86,7 @@ public struct Trimmer: Service {
             try await store.trimFinishedDeliveries(before: now - configuration.logRetentionSeconds * 1000, limit: $0)
         }
         result.purged = try await drain { try await store.purgeDeletedAccounts(limit: $0) }
+        result.audit = try await drain { try await store.trimAuditLog(before: now - configuration.auditRetentionSeconds * 1000, limit: $0) }
         return result
     }
 

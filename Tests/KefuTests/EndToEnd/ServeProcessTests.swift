@@ -151,6 +151,7 @@ struct ServeProcessTests {
         (["serve", "--port", "0", "--log-level", "loud"], "--log-level"),
         (["serve", "--port", "0", "--media-limits", "/nonexistent.json"], "--media-limits"),
         (["serve", "--port", "0", "--media-max-age", "300000"], "--media-max-age"),
+        (["serve", "--port", "0", "--audit-retention-days", "0"], "--audit-retention-days"),
         (["console-link", "--minutes", "0"], "--minutes"),
         (["console-link", "--public-url", "ftp://kefu.example.cn"], "--public-url"),
     ])

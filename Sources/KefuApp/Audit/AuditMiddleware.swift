@@ -1,0 +1,77 @@
+import Crypto
+import Hummingbird
+import KefuCore
+import KefuStore
+import Logging
+import WeChatProtocol
+
+/// Writes every change made through the admin API or the console into the audit log: who (the
+/// token's name, or the console session's principal), the action (method and route, ids
+/// replaced by placeholders), the target (the path), the address and the status answered.
+/// Reads (GET, HEAD) and WeChat's callbacks are not changes and are not logged; bodies never are,
+/// so no secret can reach the log. Runs outermost, so it sees the status errors became.
+struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
+    let store: any AuditStore & ConsoleStore
+    let clock: any WallClock
+    let adminToken: [UInt8]?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard request.method != .get, request.method != .head,
+              path.hasPrefix("/api/v1/") || (path.hasPrefix("/console/") && !path.hasPrefix("/console/assets/")) else {
+            return try await next(request, context)
+        }
+        let actor = try await self.actor(request, api: path.hasPrefix("/api/v1/"))
+        let status: Int
+        let response: Response
+        do {
+            response = try await next(request, context)
+            status = Int(response.status.code)
+        } catch {
+            await record(request, context: context, actor: actor, status: (error as? any HTTPResponseError).map { Int($0.status.code) } ?? 500)
+            throw error
+        }
+        await record(request, context: context, actor: actor, status: status)
+        return response
+    }
+
+    func record(_ request: Request, context: Context, actor: String, status: Int) async {
+        let entry = AuditEntry(at: clock.nowMillis(), actor: actor, action: "\(request.method.rawValue) \(Self.route(request.uri.path))",
+                               target: String(request.uri.path.prefix(512)), address: RemoteAddress.of(context), status: status)
+        do {
+            try await store.recordAudit(entry)
+        } catch {
+            context.logger.error("audit entry not written", metadata: ["kefu.audit.action": "\(entry.action)", "error": "\(String(reflecting: error))"])
+        }
+    }
+
+    /// Who is asking: on the API the admin token's holder (`admin`), `local` on an open
+    /// loopback API, `unauthenticated` otherwise; on the console the session's principal, or
+    /// `anonymous` before sign-in.
+    func actor(_ request: Request, api: Bool) async throws -> String {
+        if api {
+            guard let adminToken else { return "local" }
+            guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+                  CallbackSignature.constantTimeEquals(Array(header.utf8.dropFirst("Bearer ".count)), adminToken) else { return "unauthenticated" }
+            return "admin"
+        }
+        guard let value = request.cookies[ConsoleController<Context>.sessionCookie]?.value, value.utf8.count == 64 else { return "anonymous" }
+        let session = try await store.consoleSession(idHash: Hex.encode(SHA256.hash(data: Array(value.utf8))), now: clock.nowMillis())
+        return session.map { "console:\($0.principal)" } ?? "anonymous"
+    }
+
+    /// The route of a path: numbers, appids, media ids and openids replaced by placeholders, so
+    /// `action` groups alike changes (`POST /api/v1/tasks/{id}/cancel`).
+    static func route(_ path: String) -> String {
+        var previous = ""
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).map { segment -> String in
+            defer { previous = String(segment) }
+            if !segment.isEmpty, segment.allSatisfy(\.isNumber) { return "{id}" }
+            if segment.hasPrefix("wx"), segment.count == 18 { return "{appid}" }
+            if MediaItem.isId(String(segment)) { return "{media}" }
+            if previous == "followers" { return "{openid}" }
+            return String(segment.prefix(64))
+        }
+        return segments.joined(separator: "/")
+    }
+}
