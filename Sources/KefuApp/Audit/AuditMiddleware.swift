@@ -21,7 +21,7 @@ struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
               path.hasPrefix("/api/v1/") || (path.hasPrefix("/console/") && !path.hasPrefix("/console/assets/")) else {
             return try await next(request, context)
         }
-        let actor = try await self.actor(request, api: path.hasPrefix("/api/v1/"))
+        let actor = await self.actor(request, api: path.hasPrefix("/api/v1/"))
         let status: Int
         let response: Response
         do {
@@ -47,8 +47,9 @@ struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// Who is asking: on the API the admin token's holder (`admin`), `local` on an open
     /// loopback API, `unauthenticated` otherwise; on the console the session's principal, or
-    /// `anonymous` before sign-in.
-    func actor(_ request: Request, api: Bool) async throws -> String {
+    /// `anonymous` before sign-in (`unknown` when the store cannot say: the request goes on, and
+    /// its own handler answers for the store).
+    func actor(_ request: Request, api: Bool) async -> String {
         if api {
             guard let adminToken else { return "local" }
             guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
@@ -56,8 +57,12 @@ struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
             return "admin"
         }
         guard let value = request.cookies[ConsoleController<Context>.sessionCookie]?.value, value.utf8.count == 64 else { return "anonymous" }
-        let session = try await store.consoleSession(idHash: Hex.encode(SHA256.hash(data: Array(value.utf8))), now: clock.nowMillis())
-        return session.map { "console:\($0.principal)" } ?? "anonymous"
+        do {
+            let session = try await store.consoleSession(idHash: Hex.encode(SHA256.hash(data: Array(value.utf8))), now: clock.nowMillis())
+            return session.map { "console:\($0.principal)" } ?? "anonymous"
+        } catch {
+            return "unknown"
+        }
     }
 
     /// The route of a path: numbers, appids, media ids and openids replaced by placeholders, so
