@@ -19,17 +19,14 @@ struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
             return JSONBody.error(.unauthorized, "an Authorization: Bearer <token> header is required")
         }
         let address = RemoteAddress.of(context), now = clock.nowMillis()
-        if case .blocked(let until) = throttle.check(address, now: now) {
-            metrics.signIn("throttled", surface: "api")
-            return SignInThrottle.tooMany(until: until, now: now)
+        if let retryAfter = throttle.held(address, now: now, surface: "api", metrics: metrics) {
+            var response = JSONBody.error(.tooManyRequests, "too many failed sign-ins from this address; try again in a minute")
+            response.headers[.retryAfter] = retryAfter
+            return response
         }
         let presented = Array(header.utf8.dropFirst("Bearer ".count))
         guard CallbackSignature.constantTimeEquals(presented, token) else {
-            metrics.signIn("refused", surface: "api")
-            if case .blocked = throttle.failed(address, now: now) {
-                context.logger.warning("sign-ins from an address refused for a minute", metadata: [
-                    "kefu.address": "\(address)", "kefu.surface": "api"])
-            }
+            throttle.refused(address, now: now, surface: "api", metrics: metrics, logger: context.logger)
             return JSONBody.error(.unauthorized, "the bearer token is not valid")
         }
         return try await next(request, context)
@@ -45,10 +42,19 @@ enum RemoteAddress {
 }
 
 extension SignInThrottle {
-    /// `429` with `Retry-After` and the API's error shape.
-    static func tooMany(until: Int64, now: Int64) -> Response {
-        var response = JSONBody.error(.tooManyRequests, "too many failed sign-ins from this address; try again in a minute")
-        response.headers[.retryAfter] = String(max(1, (until - now + 999) / 1000))
-        return response
+    /// While `address` is held back: counts it (`throttled`) and gives the `Retry-After` seconds;
+    /// nil when it may try. The API and the console answer a hold the same way.
+    func held(_ address: String, now: Int64, surface: String, metrics: KefuMetrics) -> String? {
+        guard case .blocked(let until) = check(address, now: now) else { return nil }
+        metrics.signIn("throttled", surface: surface)
+        return String(max(1, (until - now + 999) / 1000))
+    }
+
+    /// A wrong token from `address`: counted (`refused`), and logged when it starts a hold.
+    func refused(_ address: String, now: Int64, surface: String, metrics: KefuMetrics, logger: Logger) {
+        metrics.signIn("refused", surface: surface)
+        if case .blocked = failed(address, now: now) {
+            logger.warning("sign-ins from an address refused for a minute", metadata: ["kefu.address": "\(address)", "kefu.surface": "\(surface)"])
+        }
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Hummingbird
 import KefuCore
 import KefuStore
@@ -56,9 +55,9 @@ struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
                   CallbackSignature.constantTimeEquals(Array(header.utf8.dropFirst("Bearer ".count)), adminToken) else { return "unauthenticated" }
             return "admin"
         }
-        guard let value = request.cookies[ConsoleController<Context>.sessionCookie]?.value, value.utf8.count == 64 else { return "anonymous" }
+        guard let idHash = ConsoleController<Context>.sessionIdHash(request) else { return "anonymous" }
         do {
-            let session = try await store.consoleSession(idHash: Hex.encode(SHA256.hash(data: Array(value.utf8))), now: clock.nowMillis())
+            let session = try await store.consoleSession(idHash: idHash, now: clock.nowMillis())
             return session.map { "console:\($0.principal)" } ?? "anonymous"
         } catch {
             return "unknown"

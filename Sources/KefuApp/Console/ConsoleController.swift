@@ -177,19 +177,15 @@ struct ConsoleController<Context: RequestContext> {
 
     /// The sign-in form with `429` while `address` is held back by the throttle; nil otherwise.
     func throttled(_ page: Page, address: String, now: Int64) -> Response? {
-        guard case .blocked(let until) = throttle.check(address, now: now) else { return nil }
-        metrics.signIn("throttled", surface: "console")
+        guard let retryAfter = throttle.held(address, now: now, surface: "console", metrics: metrics) else { return nil }
         var response = signInForm(page, failed: false, tooMany: true, status: .tooManyRequests)
-        response.headers[.retryAfter] = String(max(1, (until - now + 999) / 1000))
+        response.headers[.retryAfter] = retryAfter
         return response
     }
 
     /// A wrong token or link: counted, and logged when it starts a hold on the address.
     func refusedSignIn(address: String, now: Int64, context: Context) {
-        metrics.signIn("refused", surface: "console")
-        if case .blocked = throttle.failed(address, now: now) {
-            context.logger.warning("sign-ins from an address refused for a minute", metadata: ["kefu.address": "\(address)", "kefu.surface": "console"])
-        }
+        throttle.refused(address, now: now, surface: "console", metrics: metrics, logger: context.logger)
     }
 
     @Sendable func signOut(_ request: Request, context: Context) async throws -> Response {
@@ -216,9 +212,15 @@ struct ConsoleController<Context: RequestContext> {
 
     /// The request's session, unless it is missing, unknown or expired.
     func session(_ request: Request) async throws -> ConsoleSession? {
-        guard let value = request.cookies[Self.sessionCookie]?.value, value.utf8.count == 64,
-              value.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
-        return try await store.consoleSession(idHash: Self.sha256(value), now: clock.nowMillis())
+        guard let idHash = Self.sessionIdHash(request) else { return nil }
+        return try await store.consoleSession(idHash: idHash, now: clock.nowMillis())
+    }
+
+    /// The stored key of the request's session cookie (its SHA-256), when it has one of the
+    /// form kefu issues (64 hex digits); the audit log looks sessions up the same way.
+    static func sessionIdHash(_ request: Request) -> String? {
+        guard let value = request.cookies[sessionCookie]?.value, ConsoleLinks.isCode(value) else { return nil }
+        return sha256(value)
     }
 
     // MARK: Rendering
