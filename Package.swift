@@ -49,11 +49,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The store roles every backend implements, and the logic the backends share (no SQL).
+        // The store roles every backend implements, the logic the backends share (no SQL), and the
+        // sealing of secrets at rest (AES-GCM under the master key).
         .target(
             name: "KefuStore",
             dependencies: [
                 "KefuCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

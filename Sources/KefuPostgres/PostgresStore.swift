@@ -39,12 +39,14 @@ public final class PostgresStore: KefuStore {
     /// only say that no connection came: "database … does not exist", "password authentication
     /// failed", "connection refused".
     let connectionHealth: ConnectionHealth
+    public let secrets: SecretKeyring
 
     public static let notifyChannel = "kefu_work"
 
     private init(client: PostgresClient, listenerConfiguration: PostgresConnection.Configuration, acquireTimeout: Duration,
-                 logger: Logger) {
+                 secrets: SecretKeyring, logger: Logger) {
         self.client = client
+        self.secrets = secrets
         self.listenerConfiguration = listenerConfiguration
         self.connectionHealth = ConnectionHealth()
         self.signals = WorkSignals()
@@ -55,7 +57,7 @@ public final class PostgresStore: KefuStore {
     /// Opens a store for a `postgres://user:password@host:port/database` URL. Connections are made
     /// lazily, once `run()` runs: opening succeeds while the database is down, and operations fail
     /// (`.unavailable`) until it is back.
-    public static func open(url: String, logger: Logger, acquireTimeout: Duration = .seconds(3)) throws -> PostgresStore {
+    public static func open(url: String, secrets: SecretKeyring, logger: Logger, acquireTimeout: Duration = .seconds(3)) throws -> PostgresStore {
         let settings = try PostgresURL(url)
         var configuration = PostgresClient.Configuration(
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,
@@ -67,7 +69,7 @@ public final class PostgresStore: KefuStore {
         let connection = PostgresConnection.Configuration(
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,
             database: settings.database, tls: try settings.connectionTLS())
-        return PostgresStore(client: client, listenerConfiguration: connection, acquireTimeout: acquireTimeout, logger: logger)
+        return PostgresStore(client: client, listenerConfiguration: connection, acquireTimeout: acquireTimeout, secrets: secrets, logger: logger)
     }
 
     /// The connection pool and the notification listener, until cancelled or `close()`.
@@ -101,6 +103,19 @@ public final class PostgresStore: KefuStore {
                                      [.int(Int64(index + 1)), .int(SystemWallClock().nowMillis())])
                 self.logger.info("applied migration", metadata: ["kefu.migration": "\(index + 1)"])
             }
+        }
+        let report = try await prepareSecrets()
+        if report.resealed > 0 {
+            logger.notice("sealed the plain secrets at rest under the master key",
+                          metadata: ["kefu.secrets.sealed": "\(report.resealed)", "kefu.master.key": "\(secrets.current.id)"])
+        }
+    }
+
+    /// Rewrites the two small tables that held plain secrets, so that no dead row version keeps
+    /// an old value in the table files (the WAL and backups made before keep theirs: README).
+    public func scrubFreedSpace() async throws {
+        for table in ["accounts", "access_tokens"] {
+            _ = try await write(transaction: false, timeout: Self.longOperationTimeout) { db in try await db.execute("VACUUM FULL \(table)") }
         }
     }
 

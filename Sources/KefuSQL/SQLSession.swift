@@ -32,4 +32,10 @@ public protocol SQLStore: KefuStore {
     func inOneStatement<T: Sendable>(_ body: @escaping @Sendable (Session) async throws -> T) async throws -> T
     /// Runs `body` on a connection for reading (SQLite's reader, a pooled PostgreSQL connection).
     func forReading<T: Sendable>(_ body: @escaping @Sendable (Session) async throws -> T) async throws -> T
+    /// The master keys the secrets at rest are sealed and opened with (`SQLStore+Secrets`).
+    var secrets: SecretKeyring { get }
+    /// After plain secrets were sealed: makes the space their old values took unreadable where
+    /// the backend can (SQLite overwrites freed cells and truncates the WAL; PostgreSQL rewrites
+    /// the two small tables, leaving no dead row versions).
+    func scrubFreedSpace() async throws
 }

@@ -29,11 +29,16 @@ public enum StoreRows {
     public static let sendsLeft = "CASE WHEN count(*) > count(g.remaining) THEN 1000000000 ELSE coalesce(sum(g.remaining), 0) END"
     public static let deliveryRecordColumns = "id, openid, state, reason, errcode, attempts, due_at, sent_at, test, wechat_media"
 
-    public static func account(_ row: some StoreRow) -> Account {
-        Account(
-            appid: row.string("appid"), appSecret: row.string("app_secret"), token: row.string("token"),
-            encodingAESKey: row.optionalString("encoding_aes_key"),
-            previousEncodingAESKey: row.optionalString("previous_encoding_aes_key"),
+    /// An account row, its secrets opened with `secrets` (`SQLStore+Secrets`).
+    public static func account(_ row: some StoreRow, secrets: SecretKeyring) throws -> Account {
+        let appid = row.string("appid")
+        func secret(_ column: String) throws -> String? {
+            try secrets.openIfPresent(row.optionalString(column), place: SecretColumns.place("accounts", column, appid: appid))
+        }
+        return Account(
+            appid: appid, appSecret: try secret("app_secret") ?? "", token: try secret("token") ?? "",
+            encodingAESKey: try secret("encoding_aes_key"),
+            previousEncodingAESKey: try secret("previous_encoding_aes_key"),
             originalId: row.optionalString("original_id"), name: row.optionalString("name"),
             sendRate: row.int("send_rate"), dailyBudget: row.int("daily_budget"), reserve: row.int("reserve"),
             createdAt: row.int64("created_at"), updatedAt: row.int64("updated_at"))

@@ -15,20 +15,22 @@ public final class SQLiteStore: KefuStore {
     let gate = SerialGate()
     let logger: Logger
     public let path: String
+    public let secrets: SecretKeyring
     /// Opened by `close()`, which ends `run()`.
     let closed = Latch()
 
     /// How long a statement waits for another process's write lock before failing.
     public static let busyTimeoutMillis = 10_000
 
-    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection, logger: Logger) {
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection, secrets: SecretKeyring, logger: Logger) {
         self.path = path
+        self.secrets = secrets
         self.writer = writer
         self.reader = reader
         self.logger = logger
     }
 
-    public static func open(path: String, logger: Logger) async throws -> SQLiteStore {
+    public static func open(path: String, secrets: SecretKeyring, logger: Logger) async throws -> SQLiteStore {
         do {
             let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
             let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
@@ -38,7 +40,10 @@ public final class SQLiteStore: KefuStore {
             _ = try await writer.query("PRAGMA journal_mode = WAL", [])
             // FULL: a commit is on disk before the callback is acknowledged.
             _ = try await writer.query("PRAGMA synchronous = FULL", [])
-            return SQLiteStore(path: path, writer: writer, reader: reader, logger: logger)
+            // Deleted and replaced cells are zeroed where their page is written anyway (no extra
+            // I/O): a secret's plain value or a purged follower's row does not linger in the file.
+            _ = try await writer.query("PRAGMA secure_delete = FAST", [])
+            return SQLiteStore(path: path, writer: writer, reader: reader, secrets: secrets, logger: logger)
         } catch {
             throw KefuError(.unavailable, "cannot open the SQLite database at \(path)", underlying: error)
         }
@@ -57,6 +62,17 @@ public final class SQLiteStore: KefuStore {
                 self.logger.info("applied migration", metadata: ["kefu.migration": "\(index + 1)"])
             }
         }
+        let report = try await prepareSecrets()
+        if report.resealed > 0 {
+            logger.notice("sealed the plain secrets at rest under the master key",
+                          metadata: ["kefu.secrets.sealed": "\(report.resealed)", "kefu.master.key": "\(secrets.current.id)"])
+        }
+    }
+
+    /// The old values' cells were zeroed as they were replaced (`secure_delete`); the WAL still
+    /// holds the pages as they were: checkpoint and truncate it.
+    public func scrubFreedSpace() async throws {
+        _ = try await write(transaction: false) { db in try await db.query("PRAGMA wal_checkpoint(TRUNCATE)", []) }
     }
 
     public func ping() async throws {

@@ -8,7 +8,8 @@ import KefuCore
 /// Times are Unix milliseconds. Methods that compare against "now" take it as a parameter, so
 /// callers inject the clock.
 public protocol KefuStore: StoreLifecycle, AccountStore, LedgerWriter, AudienceReader, LedgerTrimming, BroadcastStore,
-    SchedulingStore, SendQueue, RuleStore, TriggerStore, TokenStore, AccountPauses, MediaStore, MediaUploads, ConsoleStore, AuditStore {}
+    SchedulingStore, SendQueue, RuleStore, TriggerStore, TokenStore, AccountPauses, MediaStore, MediaUploads, ConsoleStore, AuditStore,
+    SecretsMaintenance {}
 
 /// Runs `body` while `store.run()` runs beside it, then closes the store however `body` ends.
 /// For one-off commands and tests; servers run the store as a service instead.

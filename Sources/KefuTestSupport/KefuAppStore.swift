@@ -9,7 +9,7 @@ public enum KefuAppStore {
     /// tests close and reopen stores), so it cannot run as a child of the caller. Where a scope
     /// is enough, `withRunningStore` (structured) is used instead.
     public static func open(_ url: String, acquireTimeout: Duration = StoreBackend.testAcquireTimeout) async throws -> any KefuStore {
-        let store = try await StoreFactory.open(url, logger: Logger.test(), acquireTimeout: acquireTimeout)
+        let store = try await StoreFactory.open(url, secrets: TestMasterKey.keyring, logger: Logger.test(), acquireTimeout: acquireTimeout)
         Task { try? await store.run() }
         return store
     }

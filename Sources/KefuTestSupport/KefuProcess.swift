@@ -38,6 +38,9 @@ public final class KefuProcess: @unchecked Sendable {
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KEFU_") }
+        // The tests' shared master key, unless the test names another (or "" for none: an SQLite
+        // store then uses the key file beside it).
+        env["KEFU_MASTER_KEY_FILE"] = TestMasterKey.file
         env.merge(environment) { $1 }
         process.environment = env
         process.standardOutput = log

@@ -142,6 +142,12 @@ public final class PostgresCluster: Sendable {
         try Self.runAsOwner(binDirectory + "/pg_ctl", Self.startArguments(directory: directory, port: port, settings: settings))
     }
 
+    /// `pg_dump` of a database (plain SQL text): what a backup of it holds.
+    public func dump(database url: String) throws -> String {
+        let name = String(url.split(separator: "/").last ?? "")
+        return try Self.runAsOwner(binDirectory + "/pg_dump", ["-h", "127.0.0.1", "-p", "\(port)", "-U", Self.user, "--no-password", name])
+    }
+
     /// Stops the server and removes its files.
     public func stop() {
         try? Self.runAsOwner(binDirectory + "/pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])

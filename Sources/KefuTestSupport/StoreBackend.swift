@@ -32,7 +32,8 @@ public enum StoreBackend: String, Sendable, CaseIterable, CustomStringConvertibl
                              _ body: (any KefuStore, TemporaryDirectory) async throws -> T) async throws -> T {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = try await StoreFactory.open(try await freshURL(in: directory), logger: Logger.test(), acquireTimeout: acquireTimeout)
+        let store = try await StoreFactory.open(try await freshURL(in: directory), secrets: TestMasterKey.keyring, logger: Logger.test(),
+                                                acquireTimeout: acquireTimeout)
         return try await withRunningStore(store) { store in try await body(store, directory) }
     }
 }

@@ -32,10 +32,8 @@ struct ConsoleLink: AsyncParsableCommand {
                 throw KefuError(.badConfiguration, "--public-url: expected an http(s) URL such as https://kefu.example.cn")
             }
             while base.hasSuffix("/") { base.removeLast() }
-            let logger = try ConfigurationLoader.logger(reader)
-            let database = reader.string(forKey: "kefu.database", default: "sqlite:kefu.db")
             let lifetime = Int64(minutes) * 60_000
-            let code = try await withRunningStore(try await StoreFactory.open(database, logger: logger)) { store in
+            let code = try await withCommandStore(reader) { store, _ in
                 try await ConsoleLinks.create(store: store, now: SystemWallClock().nowMillis(), lifetimeMillis: lifetime)
             }
             print("\(base)\(ConsoleLinks.path(code))")

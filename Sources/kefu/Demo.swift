@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import KefuStoreFactory
 import Hummingbird
 import KefuApp
 import KefuCore
@@ -56,7 +57,12 @@ struct Demo: AsyncParsableCommand {
             // Both ports checked before anything starts, so a busy one is one line, not a half-started demo.
             try Self.ensureFree(port: port, option: "--port")
             try Self.ensureFree(port: simulatorPort, option: "--simulator-port")
-            try await withOpenStore(databaseURL, logger: logger) { store in
+            // The demo's own store gets a key file beside it (removed with it); a `--database`
+            // of PostgreSQL takes KEFU_MASTER_KEY_FILE.
+            let secrets = try MasterKeyFiles.keyring(
+                database: databaseURL, keyFile: ProcessInfo.processInfo.environment["KEFU_MASTER_KEY_FILE"],
+                previousKeyFile: nil, logger: logger, announce: { _ in })
+            try await withOpenStore(databaseURL, secrets: secrets, logger: logger) { store in
                 let ports = Ports()
                 let storeService = StoreService(store: store)
                 // kefu's workers need the simulator's address up front: resolve a free port now.

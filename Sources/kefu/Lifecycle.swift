@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import KefuApp
 import KefuStoreFactory
@@ -10,8 +11,8 @@ import ServiceLifecycle
 /// Opens the store, runs `body`, and closes the store however `body` ends — a failed start (a
 /// busy port, say) must not leave an open SQLite connection to crash on. `body` runs the store:
 /// servers as the first service of their group (`StoreService`, which also migrates).
-func withOpenStore<T>(_ url: String, logger: Logger, _ body: (any KefuStore) async throws -> T) async throws -> T {
-    let store = try await StoreFactory.open(url, logger: logger)
+func withOpenStore<T>(_ url: String, secrets: SecretKeyring, logger: Logger, _ body: (any KefuStore) async throws -> T) async throws -> T {
+    let store = try await StoreFactory.open(url, secrets: secrets, logger: logger)
     do {
         let result = try await body(store)
         try await store.close()
@@ -19,6 +20,19 @@ func withOpenStore<T>(_ url: String, logger: Logger, _ body: (any KefuStore) asy
     } catch {
         try? await store.close()
         throw error
+    }
+}
+
+/// For one-off commands (`migrate`, `console-link`, `keys`): the `--database` store opened with
+/// the command's master keys (`rekey` may change the ring: `keys rotate`), migrated — which opens
+/// every stored secret, so a wrong key stops here — and running while `body` runs.
+func withCommandStore<T>(_ reader: ConfigReader, rekey: (SecretKeyring) throws -> SecretKeyring = { $0 },
+                         _ body: (any KefuStore, SecretKeyring) async throws -> T) async throws -> T {
+    let logger = try ConfigurationLoader.logger(reader)
+    let database = reader.string(forKey: "kefu.database", default: "sqlite:kefu.db")
+    let secrets = try rekey(try keyring(reader, database: database, logger: logger))
+    return try await withRunningStore(try await StoreFactory.open(database, secrets: secrets, logger: logger)) { store in
+        try await body(store, secrets)
     }
 }
 

@@ -3,6 +3,8 @@ import Configuration
 import Foundation
 import KefuApp
 import KefuCore
+import KefuStore
+import KefuStoreFactory
 import KefuWorkers
 import Logging
 
@@ -22,17 +24,32 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "JSON file with the media limits per type (default: WeChat's; README, Media).")
     var mediaLimits: String?
 
+    @Option(help: "File with the master key that seals the secrets at rest (default on SQLite: PATH.master-key beside the database, created if absent; required on PostgreSQL). Make one with `kefu keys generate`.")
+    var masterKeyFile: String?
+
+    @Option(help: "File with the previous master key, still read during a rotation (README, Security).")
+    var previousMasterKeyFile: String?
+
     @OptionGroup var logging: LoggingOptions
 
     /// The configuration reader: these options first, then the environment.
     func reader(extra: [AbsoluteConfigKey: ConfigValue] = [:]) -> ConfigReader {
         var values = extra
+        if let masterKeyFile { values["kefu.master.key.file"] = .init(.string(masterKeyFile), isSecret: false) }
+        if let previousMasterKeyFile { values["kefu.previous.master.key.file"] = .init(.string(previousMasterKeyFile), isSecret: false) }
         if let database { values["kefu.database"] = .init(.string(database), isSecret: database.contains("@")) }
         if let windowPolicy { values["kefu.window.policy"] = .init(.string(windowPolicy), isSecret: false) }
         if let wechatAPI { values["kefu.wechat.api"] = .init(.string(wechatAPI), isSecret: false) }
         if let mediaLimits { values["kefu.media.limits"] = .init(.string(mediaLimits), isSecret: false) }
         return logging.reader(extra: values)
     }
+}
+
+/// The master keys for `database`, from `--master-key-file` / `KEFU_MASTER_KEY_FILE` and
+/// `--previous-master-key-file` / `KEFU_PREVIOUS_MASTER_KEY_FILE` (`MasterKeyFiles`).
+func keyring(_ reader: ConfigReader, database: String, logger: Logger) throws -> SecretKeyring {
+    try MasterKeyFiles.keyring(database: database, keyFile: reader.string(forKey: "kefu.master.key.file"),
+                               previousKeyFile: reader.string(forKey: "kefu.previous.master.key.file"), logger: logger, announce: say)
 }
 
 /// How a command logs; every command that runs a server takes these.

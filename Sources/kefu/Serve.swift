@@ -58,7 +58,8 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure(error)
         }
         do {
-            try await withOpenStore(configuration.database, logger: logger) { store in
+            let secrets = try keyring(reader, database: configuration.database, logger: logger)
+            try await withOpenStore(configuration.database, secrets: secrets, logger: logger) { store in
                 let host = configuration.host
                 let database = configuration.database.contains("@") ? "postgres (credentials hidden)" : configuration.database
                 // First in the group, so stopped last; migrations run before the server listens.
@@ -101,9 +102,7 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let reader = common.reader()
         do {
-            let logger = try ConfigurationLoader.logger(reader)
-            let database = reader.string(forKey: "kefu.database", default: "sqlite:kefu.db")
-            try await withRunningStore(try await StoreFactory.open(database, logger: logger)) { _ in }
+            try await withCommandStore(reader) { _, _ in }
             say("migrations applied")
         } catch {
             throw CommandFailure(error)

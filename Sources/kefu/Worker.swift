@@ -46,7 +46,8 @@ struct Worker: AsyncParsableCommand {
                 try await group.run()
                 return
             }
-            try await withOpenStore(configuration.database, logger: logger) { store in
+            let secrets = try keyring(reader, database: configuration.database, logger: logger)
+            try await withOpenStore(configuration.database, secrets: secrets, logger: logger) { store in
                 let metrics = KefuMetrics()
                 // First in the group, so stopped last; the workers start once it has migrated.
                 let storeService = StoreService(store: store)

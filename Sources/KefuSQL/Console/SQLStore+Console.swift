@@ -47,10 +47,11 @@ extension SQLStore {
     }
 
     public func accountPage(after: String?, limit: Int) async throws -> [Account] {
-        try await forReading { db in
+        let secrets = secrets
+        return try await forReading { db in
             try await db.fetchAll(
                 "SELECT \(raw: StoreRows.accountColumns) FROM accounts WHERE appid > \(after ?? "") ORDER BY appid LIMIT \(limit)")
-                .map(StoreRows.account)
+                .map { try StoreRows.account($0, secrets: secrets) }
         }
     }
 

@@ -4,9 +4,11 @@ import KefuStore
 /// Access tokens, their refresh locks, and account pauses: the sender's shared state.
 extension SQLStore {
     public func accessToken(appid: String) async throws -> StoredAccessToken? {
-        try await forReading { db in
+        let secrets = secrets
+        return try await forReading { db in
             try await db.fetchOne("SELECT token, expires_at FROM access_tokens WHERE appid = \(appid) AND token IS NOT NULL").map {
-                StoredAccessToken(token: $0.string("token"), expiresAt: $0.int64("expires_at"))
+                StoredAccessToken(token: try secrets.open($0.string("token"), place: SecretColumns.place("access_tokens", "token", appid: appid)),
+                                  expiresAt: $0.int64("expires_at"))
             }
         }
     }
@@ -23,10 +25,11 @@ extension SQLStore {
     }
 
     public func storeAccessToken(appid: String, token: StoredAccessToken) async throws {
+        let sealed = secrets.seal(token.token, place: SecretColumns.place("access_tokens", "token", appid: appid))
         _ = try await inTransaction { db in
             try await db.run(
                 """
-                INSERT INTO access_tokens (appid, token, expires_at) VALUES (\(appid), \(token.token), \(token.expiresAt))
+                INSERT INTO access_tokens (appid, token, expires_at) VALUES (\(appid), \(sealed), \(token.expiresAt))
                 ON CONFLICT (appid) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at,
                     refresh_owner = NULL, refresh_until = NULL
                 """)

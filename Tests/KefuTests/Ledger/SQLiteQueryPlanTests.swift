@@ -18,7 +18,7 @@ struct SQLiteQueryPlanTests {
     func audienceUsesIndex(statement: SQL) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = try await SQLiteStore.open(path: directory.file("plan.db"), logger: Logger.test())
+        let store = try await SQLiteStore.open(path: directory.file("plan.db"), secrets: TestMasterKey.keyring, logger: Logger.test())
         try await store.migrate()
         let (sql, binds) = statement.render(for: .sqlite)
         let plan = try await store.reader.query("EXPLAIN QUERY PLAN " + sql, binds.map(SQLiteSession.data)).map { $0.column("detail")?.string ?? "" }
