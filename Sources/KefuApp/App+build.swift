@@ -26,28 +26,8 @@ public func buildApplication(
         onCommit: { metrics.commitBatch($0) })
     let accounts = AccountCache(store: store, clock: clock)
 
-    let router = Router(context: KefuRequestContext.self)
-    let throttle = SignInThrottle()
-    router.add(middleware: AuditMiddleware(store: store, clock: clock, adminToken: configuration.adminToken.map { Array($0.utf8) }))
-    router.add(middleware: ErrorMiddleware())
-    CallbackController(accounts: accounts, committer: committer, clock: clock,
-                       bodyLimit: configuration.callbackBodyLimit, metrics: metrics).addRoutes(to: router)
-    OperationsController(store: store, metrics: metrics).addRoutes(to: router)
-    try ConsoleController(store: store, cache: accounts, clock: clock, configuration: .init(
-        adminToken: configuration.adminToken.map { Array($0.utf8) }, secureCookies: configuration.consoleSecureCookies,
-        publicURL: configuration.publicURL), limits: configuration.mediaLimits, policy: configuration.windowPolicy,
-        throttle: throttle, metrics: metrics).addRoutes(to: router)
-    let api = router.group("/api/v1").add(middleware: AdminAuthMiddleware(
-        token: configuration.adminToken.map { Array($0.utf8) }, throttle: throttle, clock: clock, metrics: metrics))
-    AccountsController(store: store, cache: accounts, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
-    LedgerController(store: store, clock: clock, policy: configuration.windowPolicy,
-                     bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
-    TasksController(store: store, clock: clock, bodyLimit: configuration.apiBodyLimit,
-                    mediaMaxAgeMillis: configuration.mediaMaxAgeMillis).addRoutes(to: api)
-    MediaController(store: store, clock: clock, limits: configuration.mediaLimits).addRoutes(to: api)
-    RulesController(store: store, clock: clock, policy: configuration.windowPolicy,
-                    bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
-    AuditController(store: store).addRoutes(to: api)
+    let router = try buildRouter(configuration: configuration, store: store, accounts: accounts, committer: committer, clock: clock,
+                                 metrics: metrics)
 
     var services: [any Service] = [GroupCommitterService(committer: committer), AccountCacheRefresher(cache: accounts, logger: logger)]
     if let storeReady {
@@ -78,4 +58,36 @@ public func buildApplication(
         }
     }
     return app
+}
+
+/// The routes of `kefu serve`: the callback endpoint, operations, the console and the admin API,
+/// behind the audit log and the error shape. Apart from `buildApplication`, so that tests can
+/// list the routes (`Router.routes`) and hold them to the permission tables.
+func buildRouter(configuration: KefuConfiguration, store: any KefuStore, accounts: AccountCache, committer: GroupCommitter,
+                 clock: any WallClock, metrics: KefuMetrics) throws -> Router<KefuRequestContext> {
+    let router = Router(context: KefuRequestContext.self)
+    let throttle = SignInThrottle()
+    let authority = TokenAuthority(adminToken: configuration.adminToken.map { Array($0.utf8) }, store: store)
+    router.add(middleware: AuditMiddleware(store: store, clock: clock, authority: authority))
+    router.add(middleware: ErrorMiddleware())
+    CallbackController(accounts: accounts, committer: committer, clock: clock,
+                       bodyLimit: configuration.callbackBodyLimit, metrics: metrics).addRoutes(to: router)
+    OperationsController(store: store, metrics: metrics).addRoutes(to: router)
+    try ConsoleController(store: store, cache: accounts, clock: clock, configuration: .init(
+        adminToken: configuration.adminToken.map { Array($0.utf8) }, secureCookies: configuration.consoleSecureCookies,
+        publicURL: configuration.publicURL), limits: configuration.mediaLimits, policy: configuration.windowPolicy,
+        throttle: throttle, metrics: metrics).addRoutes(to: router)
+    let api = router.group("/api/v1").add(middleware: ApiAccessMiddleware(
+        authority: authority, store: store, throttle: throttle, clock: clock, metrics: metrics))
+    AccountsController(store: store, cache: accounts, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
+    LedgerController(store: store, clock: clock, policy: configuration.windowPolicy,
+                     bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
+    TasksController(store: store, clock: clock, bodyLimit: configuration.apiBodyLimit,
+                    mediaMaxAgeMillis: configuration.mediaMaxAgeMillis).addRoutes(to: api)
+    MediaController(store: store, clock: clock, limits: configuration.mediaLimits).addRoutes(to: api)
+    RulesController(store: store, clock: clock, policy: configuration.windowPolicy,
+                    bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
+    AuditController(store: store).addRoutes(to: api)
+    TokensController(store: store, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
+    return router
 }

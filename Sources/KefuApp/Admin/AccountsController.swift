@@ -34,7 +34,8 @@ struct AccountsController<Context: RequestContext> {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        return try JSONBody.response(.ok, AccountListing(accounts: try await store.accounts().map { AccountResponse($0) }))
+        let access = Access.of(context)
+        return try JSONBody.response(.ok, AccountListing(accounts: try await store.accounts().filter { access.sees($0.appid) }.map { AccountResponse($0) }))
     }
 
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {

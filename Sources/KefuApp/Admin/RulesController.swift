@@ -23,7 +23,10 @@ struct RulesController<Context: RequestContext> {
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
         let body = try await JSONBody.object(from: request, limit: bodyLimit)
         let appid = try JSONFields(body).requiredString("appid")
-        guard try await store.account(appid: appid) != nil else { throw KefuError.invalid("appid", "no account \(appid)") }
+        // An account the token does not see is answered as an absent one.
+        guard Access.of(context).sees(appid), try await store.account(appid: appid) != nil else {
+            throw KefuError.invalid("appid", "no account \(appid)")
+        }
         let now = clock.nowMillis()
         var rule = DelayedRule(appid: appid, name: "", trigger: .init(kind: nil), delaySeconds: 0,
                                message: .text(content: "-"), createdAt: now, updatedAt: now)
@@ -37,7 +40,8 @@ struct RulesController<Context: RequestContext> {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        let rules = try await store.rules(appid: request.uri.queryParameters.get("appid"))
+        let access = Access.of(context)
+        let rules = try await store.rules(appid: request.uri.queryParameters.get("appid")).filter { access.sees($0.appid) }
         return try JSONBody.object(.ok, ["rules": rules.map(json)])
     }
 

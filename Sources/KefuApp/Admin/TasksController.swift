@@ -34,7 +34,10 @@ struct TasksController<Context: RequestContext> {
         let description = try body.string("description")
         if let description, description.count > 1000 { throw KefuError.invalid("description", "is longer than 1000 characters") }
         let appid = try body.requiredString("appid")
-        guard try await store.account(appid: appid) != nil else { throw KefuError.invalid("appid", "no account \(appid)") }
+        // An account the token does not see is answered as an absent one.
+        guard Access.of(context).sees(appid), try await store.account(appid: appid) != nil else {
+            throw KefuError.invalid("appid", "no account \(appid)")
+        }
         let sendAt = try Self.sendAt(body, now: clock.nowMillis())
         guard body.has("message"), let message = try MessageInput.read(body) else { throw KefuError.invalid("message", "is required") }
         let now = clock.nowMillis()
@@ -75,7 +78,7 @@ struct TasksController<Context: RequestContext> {
             status = parsed
         }
         let limit = try JSONBody.limit(query.get("limit"), default: 100, max: 1000)
-        let tasks = try await store.tasks(appid: query.get("appid"), status: status, limit: limit)
+        let tasks = try await Self.visibleTasks(store: store, access: Access.of(context), appid: query.get("appid"), status: status, limit: limit)
         var items: [[String: Any]] = []
         for task in tasks { items.append(Self.json(task, stats: try await store.taskStats(id: task.id))) }
         return try JSONBody.object(.ok, ["tasks": items])
@@ -83,6 +86,19 @@ struct TasksController<Context: RequestContext> {
 
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {
         try await respond(.ok, try await existing(context))
+    }
+
+    /// The newest `limit` tasks the access sees: of `appid` (none when it does not see it), or of
+    /// every account it sees — for a scoped token, each account's newest merged.
+    static func visibleTasks(store: any BroadcastStore, access: Access, appid: String?, status: BroadcastTask.Status?,
+                             limit: Int) async throws -> [BroadcastTask] {
+        if let appid {
+            return access.sees(appid) ? try await store.tasks(appid: appid, status: status, limit: limit) : []
+        }
+        guard let accounts = access.accounts else { return try await store.tasks(appid: nil, status: status, limit: limit) }
+        var tasks: [BroadcastTask] = []
+        for appid in accounts { tasks += try await store.tasks(appid: appid, status: status, limit: limit) }
+        return Array(tasks.sorted { $0.id > $1.id }.prefix(limit))
     }
 
     @Sendable func preview(_ request: Request, context: Context) async throws -> Response {

@@ -10,9 +10,9 @@ import WeChatProtocol
 /// Reads (GET, HEAD) and WeChat's callbacks are not changes and are not logged; bodies never are,
 /// so no secret can reach the log. Runs outermost, so it sees the status errors became.
 struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
-    let store: any AuditStore & ConsoleStore
+    let store: any AuditStore & ConsoleStore & ApiTokenStore
     let clock: any WallClock
-    let adminToken: [UInt8]?
+    let authority: TokenAuthority
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -44,21 +44,23 @@ struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    /// Who is asking: on the API the admin token's holder (`admin`), `local` on an open
-    /// loopback API, `unauthenticated` otherwise; on the console the session's principal, or
-    /// `anonymous` before sign-in (`unknown` when the store cannot say: the request goes on, and
-    /// its own handler answers for the store).
+    /// Who is asking: on the API the token's name (`admin` for `KEFU_ADMIN_TOKEN`), `local` on an
+    /// open loopback API, `unauthenticated` otherwise; on the console `console:` and the
+    /// session's principal (`admin`, `local`, or the named token's name), or `anonymous` before
+    /// sign-in (`unknown` when the store cannot say: the request goes on, and its own handler
+    /// answers for the store).
     func actor(_ request: Request, api: Bool) async -> String {
-        if api {
-            guard let adminToken else { return "local" }
-            guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-                  CallbackSignature.constantTimeEquals(Array(header.utf8.dropFirst("Bearer ".count)), adminToken) else { return "unauthenticated" }
-            return "admin"
-        }
-        guard let idHash = ConsoleController<Context>.sessionIdHash(request) else { return "anonymous" }
         do {
-            let session = try await store.consoleSession(idHash: idHash, now: clock.nowMillis())
-            return session.map { "console:\($0.principal)" } ?? "anonymous"
+            if api {
+                guard let header = request.headers[.authorization] else { return authority.adminToken == nil ? "local" : "unauthenticated" }
+                guard header.hasPrefix("Bearer "),
+                      let access = try await authority.access(presented: Array(header.utf8.dropFirst("Bearer ".count)), now: clock.nowMillis())
+                else { return "unauthenticated" }
+                return access.name
+            }
+            guard let idHash = ConsoleController<Context>.sessionIdHash(request),
+                  let session = try await store.consoleSession(idHash: idHash, now: clock.nowMillis()) else { return "anonymous" }
+            return "console:" + (try await ConsoleController<Context>.principalName(session.principal, store: store))
         } catch {
             return "unknown"
         }

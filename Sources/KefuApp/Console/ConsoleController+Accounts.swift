@@ -12,7 +12,7 @@ extension ConsoleController {
     @Sendable func overview(_ request: Request, context: Context) async throws -> Response {
         guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
-        let (accounts, next) = try await accountsPage(request)
+        let (accounts, next) = try await accountsPage(request, session: session)
         let summaries = try await store.accountSummaries(appids: accounts.map(\.appid), now: clock.nowMillis())
         let rows: [[String: Any]] = accounts.map { account in
             let summary = summaries[account.appid] ?? AccountSummary()
@@ -30,7 +30,7 @@ extension ConsoleController {
     @Sendable func accounts(_ request: Request, context: Context) async throws -> Response {
         guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
-        let (accounts, next) = try await accountsPage(request)
+        let (accounts, next) = try await accountsPage(request, session: session)
         let rows: [[String: Any]] = accounts.map {
             ["appid": $0.appid, "label": $0.name ?? $0.appid, "sendRate": $0.sendRate, "created": ConsoleFormat.chinaTime($0.createdAt)]
         }
@@ -38,9 +38,19 @@ extension ConsoleController {
                       Self.page(rows, next: next))
     }
 
-    /// The page of accounts `?after=` asks for, and where the next one starts.
-    func accountsPage(_ request: Request) async throws -> (accounts: [Account], next: String?) {
-        let accounts = try await store.accountPage(after: request.uri.queryParameters.get("after"), limit: Self.pageSize + 1)
+    /// The page of accounts `?after=` asks for, and where the next one starts: of the session's
+    /// scope when it has one (its appids in order, each read), else of all.
+    func accountsPage(_ request: Request, session: ConsoleSession) async throws -> (accounts: [Account], next: String?) {
+        let after = request.uri.queryParameters.get("after") ?? ""
+        var accounts: [Account] = []
+        if let scope = session.accounts {
+            for appid in scope.sorted() where appid > after {
+                if let account = try await store.account(appid: appid) { accounts.append(account) }
+                if accounts.count > Self.pageSize { break }
+            }
+        } else {
+            accounts = try await store.accountPage(after: after, limit: Self.pageSize + 1)
+        }
         let next = accounts.count > Self.pageSize ? accounts[Self.pageSize - 1].appid : nil
         return (Array(accounts.prefix(Self.pageSize)), next)
     }

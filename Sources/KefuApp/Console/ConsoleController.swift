@@ -11,7 +11,8 @@ import WeChatProtocol
 
 /// How the console signs people in.
 public struct ConsoleConfiguration: Sendable {
-    /// The admin token that signs in; nil: the console is open (kefu listens on loopback only).
+    /// The admin token that signs in (named API tokens sign in too); nil: the console is open
+    /// to a visitor without a token (kefu listens on loopback only).
     public var adminToken: [UInt8]?
     /// Mark the session cookie `Secure` (kefu is reached over HTTPS).
     public var secureCookies: Bool
@@ -33,7 +34,7 @@ public struct ConsoleConfiguration: Sendable {
 /// `SameSite=Strict`, `Secure` when configured); every form carries the session's CSRF token;
 /// every page is sent with a `Content-Security-Policy` that allows no inline script or style.
 struct ConsoleController<Context: RequestContext> {
-    let store: any ConsoleStore & AccountStore & AccountPauses & MediaStore & BroadcastStore & RuleStore & AudienceReader
+    let store: any ConsoleStore & AccountStore & AccountPauses & MediaStore & BroadcastStore & RuleStore & AudienceReader & ApiTokenStore
     let cache: AccountCache
     let clock: any WallClock
     let configuration: ConsoleConfiguration
@@ -51,7 +52,8 @@ struct ConsoleController<Context: RequestContext> {
     let throttle: SignInThrottle
     let metrics: KefuMetrics
 
-    init(store: any ConsoleStore & AccountStore & AccountPauses & MediaStore & BroadcastStore & RuleStore & AudienceReader, cache: AccountCache,
+    init(store: any ConsoleStore & AccountStore & AccountPauses & MediaStore & BroadcastStore & RuleStore & AudienceReader & ApiTokenStore,
+         cache: AccountCache,
          clock: any WallClock, configuration: ConsoleConfiguration, limits: MediaLimits = .wechat, policy: WindowPolicy = .wechatDefault,
          throttle: SignInThrottle = SignInThrottle(), metrics: KefuMetrics = KefuMetrics()) throws {
         self.store = store
@@ -67,7 +69,7 @@ struct ConsoleController<Context: RequestContext> {
         self.library = library
     }
 
-    func addRoutes(to router: Router<Context>) {
+    func addRoutes(to router: Router<Context>) where Context: AccessRequestContext {
         router.get("/") { _, _ in Self.redirect("/console/") }
         router.get("/console/assets/kefu.css") { _, _ in Self.asset(ConsoleAssets.css, type: "text/css; charset=utf-8") }
         router.get("/console/assets/kefu.js") { _, _ in Self.asset(ConsoleAssets.js, type: "text/javascript; charset=utf-8") }
@@ -76,35 +78,37 @@ struct ConsoleController<Context: RequestContext> {
         router.get("/console/sign-in/link", use: signInLink)
         router.post("/console/sign-out", use: signOut)
         router.get("/console", use: overview)
-        router.get("/console/accounts", use: accounts)
-        router.get("/console/accounts/new", use: newAccount)
-        router.post("/console/accounts", use: createAccount)
-        router.get("/console/accounts/:appid", use: account)
-        router.get("/console/accounts/:appid/edit", use: editAccount)
-        router.post("/console/accounts/:appid/edit", use: updateAccount)
-        router.post("/console/accounts/:appid/rotate-aes", use: rotateAESKey)
-        router.get("/console/accounts/:appid/audience", use: audience)
-        router.get("/console/accounts/:appid/followers/:openid", use: follower)
-        router.get("/console/accounts/:appid/media", use: media)
-        router.post("/console/accounts/:appid/media", use: uploadMedia)
-        router.get("/console/accounts/:appid/media/:id/content", use: mediaContent)
-        router.post("/console/accounts/:appid/media/:id/delete", use: deleteMedia)
-        router.get("/console/accounts/:appid/tasks", use: tasks)
-        router.get("/console/accounts/:appid/tasks/new", use: newTask)
-        router.post("/console/accounts/:appid/tasks", use: createTask)
-        router.get("/console/accounts/:appid/forecast", use: forecast)
-        router.get("/console/tasks/:id", use: task)
-        router.get("/console/tasks/:id/progress", use: taskProgress)
-        router.post("/console/tasks/:id/test", use: testTask)
-        router.post("/console/tasks/:id/:action", use: taskAction)
-        router.get("/console/accounts/:appid/rules", use: rules)
-        router.get("/console/accounts/:appid/rules/new", use: newRule)
-        router.post("/console/accounts/:appid/rules", use: saveRule)
-        router.get("/console/accounts/:appid/rule-warnings", use: ruleWarnings)
-        router.get("/console/rules/:id", use: rule)
-        router.get("/console/rules/:id/edit", use: editRule)
-        router.post("/console/rules/:id", use: saveRule)
-        router.post("/console/rules/:id/delete", use: deleteRule)
+        // Every other page behind the role and account-scope check (`ConsolePermissions`).
+        let console = router.group("/console").add(middleware: ConsoleAccessMiddleware(controller: self))
+        console.get("/accounts", use: accounts)
+        console.get("/accounts/new", use: newAccount)
+        console.post("/accounts", use: createAccount)
+        console.get("/accounts/:appid", use: account)
+        console.get("/accounts/:appid/edit", use: editAccount)
+        console.post("/accounts/:appid/edit", use: updateAccount)
+        console.post("/accounts/:appid/rotate-aes", use: rotateAESKey)
+        console.get("/accounts/:appid/audience", use: audience)
+        console.get("/accounts/:appid/followers/:openid", use: follower)
+        console.get("/accounts/:appid/media", use: media)
+        console.post("/accounts/:appid/media", use: uploadMedia)
+        console.get("/accounts/:appid/media/:id/content", use: mediaContent)
+        console.post("/accounts/:appid/media/:id/delete", use: deleteMedia)
+        console.get("/accounts/:appid/tasks", use: tasks)
+        console.get("/accounts/:appid/tasks/new", use: newTask)
+        console.post("/accounts/:appid/tasks", use: createTask)
+        console.get("/accounts/:appid/forecast", use: forecast)
+        console.get("/tasks/:id", use: task)
+        console.get("/tasks/:id/progress", use: taskProgress)
+        console.post("/tasks/:id/test", use: testTask)
+        console.post("/tasks/:id/:action", use: taskAction)
+        console.get("/accounts/:appid/rules", use: rules)
+        console.get("/accounts/:appid/rules/new", use: newRule)
+        console.post("/accounts/:appid/rules", use: saveRule)
+        console.get("/accounts/:appid/rule-warnings", use: ruleWarnings)
+        console.get("/rules/:id", use: rule)
+        console.get("/rules/:id/edit", use: editRule)
+        console.post("/rules/:id", use: saveRule)
+        console.post("/rules/:id/delete", use: deleteRule)
     }
 
     // MARK: Signing in and out
@@ -145,14 +149,17 @@ struct ConsoleController<Context: RequestContext> {
         }
         let address = RemoteAddress.of(context), now = clock.nowMillis()
         if let refused = throttled(page, address: address, now: now) { return refused }
-        guard let token = form.token, CallbackSignature.constantTimeEquals(Array(token.utf8), adminToken) else {
+        let authority = TokenAuthority(adminToken: adminToken, store: store)
+        guard let token = form.token, let access = try await authority.access(presented: Array(token.utf8), now: now) else {
             context.logger.notice("console sign-in refused", metadata: ["kefu.console.reason": "wrong token"])
             refusedSignIn(address: address, now: now, context: context)
             return signInForm(page, failed: true, status: .unauthorized)
         }
-        context.logger.info("console sign-in", metadata: ["kefu.console.principal": "admin"])
+        // A named token signs in as itself: its role, scope and revocation hold for the session.
+        let principal = access.tokenId.map { "token:" + $0 } ?? "admin"
+        context.logger.info("console sign-in", metadata: ["kefu.console.principal": "\(principal)"])
         var response = Self.redirect("/console/")
-        response.setCookie(try await startSession(principal: "admin"))
+        response.setCookie(try await startSession(principal: principal))
         response.setCookie(Self.expired(Self.signInCookie, secure: configuration.secureCookies))
         return response
     }
@@ -210,10 +217,35 @@ struct ConsoleController<Context: RequestContext> {
                       secure: configuration.secureCookies, httpOnly: true, sameSite: .strict)
     }
 
-    /// The request's session, unless it is missing, unknown or expired.
+    /// The request's session with its role and scope, unless it is missing, unknown or expired,
+    /// or its token was revoked or expired since.
     func session(_ request: Request) async throws -> ConsoleSession? {
         guard let idHash = Self.sessionIdHash(request) else { return nil }
-        return try await store.consoleSession(idHash: idHash, now: clock.nowMillis())
+        let now = clock.nowMillis()
+        guard var session = try await store.consoleSession(idHash: idHash, now: now),
+              let access = try await Self.principalAccess(session.principal, store: store, now: now) else { return nil }
+        session.role = access.role
+        session.accounts = access.accounts
+        return session
+    }
+
+    /// What a session's principal may do now: `admin` and `local` everything; `token:<id>` its
+    /// token's role and scope while the token is active; nil once it is not.
+    static func principalAccess(_ principal: String, store: any ApiTokenStore, now: Int64) async throws -> Access? {
+        switch principal {
+        case "admin": return .bootstrapAdmin
+        case "local": return .local
+        default:
+            guard principal.hasPrefix("token:"), let token = try await store.apiToken(id: String(principal.dropFirst("token:".count))),
+                  token.isActive(now: now) else { return nil }
+            return Access(name: token.name, role: token.role, accounts: token.accounts.map(Set.init), tokenId: token.id)
+        }
+    }
+
+    /// The name a principal goes by in the audit log: a named token's name, else the principal.
+    static func principalName(_ principal: String, store: any ApiTokenStore) async throws -> String {
+        guard principal.hasPrefix("token:") else { return principal }
+        return try await store.apiToken(id: String(principal.dropFirst("token:".count)))?.name ?? principal
     }
 
     /// The stored key of the request's session cookie (its SHA-256), when it has one of the
@@ -259,6 +291,11 @@ struct ConsoleController<Context: RequestContext> {
         context["lang"] = page.language.tag
         context["otherLang"] = page.language.other.rawValue
         if let session, context["csrf"] == nil { context["csrf"] = session.csrf }
+        // What the role allows: controls it may not use are not shown (and refused if sent).
+        if let session {
+            if session.role >= .operator { context["mayOperate"] = true }
+            if session.role >= .admin { context["mayAdmin"] = true }
+        }
         let body = library.render(context, withTemplate: template) ?? ""
         var layout: [String: Any] = ["t": page.text, "lang": page.language.tag, "otherLang": page.language.other.rawValue,
                                      "title": title, "body": body, "signedIn": session != nil, "csrf": session?.csrf ?? ""]

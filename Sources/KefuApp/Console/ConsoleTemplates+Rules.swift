@@ -2,7 +2,7 @@
 extension ConsoleTemplates {
     static let rules = """
     <h1>{{label}} · {{t.rules_title}}</h1>
-    <p><a class="button" href="/console/accounts/{{appid}}/rules/new">{{t.rule_new_title}}</a></p>
+    {{#mayOperate}}<p><a class="button" href="/console/accounts/{{appid}}/rules/new">{{t.rule_new_title}}</a></p>{{/mayOperate}}
     {{^hasRows}}<p>{{t.rules_empty}}</p>{{/hasRows}}
     {{#hasRows}}
     <div class="table"><table>
@@ -70,10 +70,10 @@ extension ConsoleTemplates {
       <dt>{{t.field_msgtype}}</dt><dd>{{msgtypeLabel}}</dd>
     </dl>
     {{#hasWarnings}}<section class="warnings"><strong>{{t.warnings_title}}</strong><ul>{{#warnings}}<li>{{.}}</li>{{/warnings}}</ul></section>{{/hasWarnings}}
-    <div class="actions">
+    <div class="actions">{{#mayOperate}}
       <a class="button" href="/console/rules/{{id}}/edit">{{t.rule_edit}}</a>
       <form method="post" action="/console/rules/{{id}}/delete"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="danger">{{t.rule_delete}}</button></form>
-    </div>
+    {{/mayOperate}}</div>
     <h2>{{t.rule_deliveries}}</h2>
     <dl class="stats">{{#counts}}<div><dt>{{label}}</dt><dd>{{count}}</dd></div>{{/counts}}</dl>
     <h2>{{t.lateness_title}}</h2>

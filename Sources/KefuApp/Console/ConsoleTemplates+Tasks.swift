@@ -2,7 +2,7 @@
 extension ConsoleTemplates {
     static let tasks = """
     <h1>{{label}} · {{t.tasks_title}}</h1>
-    <p><a class="button" href="/console/accounts/{{appid}}/tasks/new">{{t.task_new_title}}</a></p>
+    {{#mayOperate}}<p><a class="button" href="/console/accounts/{{appid}}/tasks/new">{{t.task_new_title}}</a></p>{{/mayOperate}}
     <form method="get" class="filters" action="/console/accounts/{{appid}}/tasks">
       <label for="status">{{t.col_status}}</label>
       <select id="status" name="status"><option value="">{{t.filter_all}}</option>{{#statuses}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/statuses}}</select>
@@ -174,11 +174,11 @@ extension ConsoleTemplates {
       <dt>{{t.field_msgtype}}</dt><dd>{{msgtypeLabel}}</dd>
       {{#description}}<dt>{{t.field_description}}</dt><dd>{{description}}</dd>{{/description}}
     </dl>
-    <div class="actions">
+    <div class="actions">{{#mayOperate}}
       {{#canPause}}<form method="post" action="/console/tasks/{{id}}/pause"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="secondary">{{t.task_pause}}</button></form>{{/canPause}}
       {{#canResume}}<form method="post" action="/console/tasks/{{id}}/resume"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">{{t.task_resume}}</button></form>{{/canResume}}
       {{#canCancel}}<form method="post" action="/console/tasks/{{id}}/cancel"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="danger">{{t.task_cancel}}</button></form>{{/canCancel}}
-    </div>
+    {{/mayOperate}}</div>
     {{#hasErrors}}
     <h2>{{t.errors_title}}</h2>
     <div class="table"><table>
@@ -188,7 +188,7 @@ extension ConsoleTemplates {
     {{/hasErrors}}
     </div>
     <aside class="side">{{#msg}}{{> phone}}{{/msg}}
-    {{#canTest}}
+    {{#canTest}}{{#mayOperate}}
     <form method="post" action="/console/tasks/{{id}}/test" class="test-send">
       <input type="hidden" name="_csrf" value="{{csrf}}">
       <label for="openids">{{t.test_openids}}</label>
@@ -196,7 +196,7 @@ extension ConsoleTemplates {
       <p class="help">{{t.test_help}}</p>
       <button type="submit" class="secondary">{{t.test_send}}</button>
     </form>
-    {{/canTest}}
+    {{/mayOperate}}{{/canTest}}
     </aside>
     </div>
     {{> log-filter}}

@@ -65,7 +65,7 @@ enum ConsoleTemplates {
     static let overview = """
     <h1>{{t.overview_title}}</h1>
     <p class="intro">{{t.overview_intro}}</p>
-    {{^rows}}<p>{{t.empty_accounts}} <a href="/console/accounts/new">{{t.accounts_add}}</a></p>{{/rows}}
+    {{^rows}}<p>{{t.empty_accounts}} {{#mayAdmin}}<a href="/console/accounts/new">{{t.accounts_add}}</a>{{/mayAdmin}}</p>{{/rows}}
     {{#hasRows}}
     <div class="table"><table>
       <thead><tr><th scope="col">{{t.col_account}}</th><th scope="col" class="num">{{t.col_open_windows}}</th>
@@ -89,7 +89,7 @@ enum ConsoleTemplates {
 
     static let accounts = """
     <h1>{{t.accounts_title}}</h1>
-    <p><a class="button" href="/console/accounts/new">{{t.accounts_add}}</a></p>
+    {{#mayAdmin}}<p><a class="button" href="/console/accounts/new">{{t.accounts_add}}</a></p>{{/mayAdmin}}
     {{^rows}}<p>{{t.empty_accounts}}</p>{{/rows}}
     {{#hasRows}}
     <div class="table"><table>
@@ -157,7 +157,7 @@ enum ConsoleTemplates {
       <a href="/console/accounts/{{appid}}/tasks">{{t.account_tasks}}</a>
       <a href="/console/accounts/{{appid}}/rules">{{t.account_rules}}</a>
       <a href="/console/accounts/{{appid}}/media">{{t.media_title}}</a>
-      <a href="/console/accounts/{{appid}}/edit">{{t.account_edit}}</a>
+      {{#mayAdmin}}<a href="/console/accounts/{{appid}}/edit">{{t.account_edit}}</a>{{/mayAdmin}}
     </nav>
     <dl class="facts">
       <dt>{{t.col_appid}}</dt><dd class="mono">{{appid}}</dd>
@@ -172,13 +172,13 @@ enum ConsoleTemplates {
     {{#closingChart}}{{> bar-chart}}{{/closingChart}}
     <h2>{{t.chart_pushes}} <small class="zone">{{pushesTotal}}</small></h2>
     {{#pushesChart}}{{> bar-chart}}{{/pushesChart}}
-    {{#safe}}
+    {{#safe}}{{#mayAdmin}}
     <form method="post" action="/console/accounts/{{appid}}/rotate-aes" class="narrow">
       <input type="hidden" name="_csrf" value="{{csrf}}">
       <p class="help">{{t.rotate_help}}</p>
       <button type="submit" class="secondary">{{t.rotate_title}}</button>
     </form>
-    {{/safe}}
+    {{/mayAdmin}}{{/safe}}
     <p><a href="/console/accounts">{{t.back_accounts}}</a></p>
     """
 
@@ -283,6 +283,7 @@ enum ConsoleTemplates {
     <h1>{{label}} · {{t.media_title}}</h1>
     {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
     {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
+    {{#mayOperate}}
     <form method="post" action="/console/accounts/{{appid}}/media" enctype="multipart/form-data" class="narrow">
       <input type="hidden" name="_csrf" value="{{csrf}}">
       <label for="type">{{t.media_type}}</label>
@@ -292,6 +293,7 @@ enum ConsoleTemplates {
       <p class="help">{{t.media_limits}}</p>
       <button type="submit">{{t.media_upload}}</button>
     </form>
+    {{/mayOperate}}
     {{^hasItems}}<p>{{t.media_empty}}</p>{{/hasItems}}
     {{#hasItems}}
     <ul class="media">
@@ -306,10 +308,10 @@ enum ConsoleTemplates {
           <small>{{#wechat}}{{t.media_wechat_fresh}}{{/wechat}}{{^wechat}}{{t.media_wechat_none}}{{/wechat}}</small>
           {{#users}}<br><small>{{t.media_used_by}} {{users}}</small>{{/users}}
         </div>
-        <form method="post" action="/console/accounts/{{appid}}/media/{{id}}/delete">
+        {{#mayOperate}}<form method="post" action="/console/accounts/{{appid}}/media/{{id}}/delete">
           <input type="hidden" name="_csrf" value="{{csrf}}">
           <button type="submit" class="danger">{{t.media_delete}}</button>
-        </form>
+        </form>{{/mayOperate}}
       </li>
     {{/items}}
     </ul>

@@ -2,10 +2,12 @@ import Hummingbird
 import NIOCore
 
 /// The request context of `kefu serve`: Hummingbird's basic one, plus the peer's address (the
-/// sign-in throttle counts failures per address).
-public struct KefuRequestContext: RequestContext, RemoteAddressRequestContext {
+/// sign-in throttle counts failures per address) and the `Access` the request was given.
+public struct KefuRequestContext: RequestContext, RemoteAddressRequestContext, AccessRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// Who is asking, once the API's or the console's access check has run.
+    public var access: Access?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -290,5 +290,20 @@ enum PostgresSchema {
             """,
             "CREATE INDEX audit_log_at ON audit_log (at)",
         ],
+        // 11: named API tokens with a role and an account scope — the SHA-256 of each secret, never the secret.
+        [
+            """
+            CREATE TABLE api_tokens (
+                id TEXT COLLATE "C" PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                role TEXT NOT NULL,
+                accounts TEXT,
+                secret_hash TEXT NOT NULL UNIQUE,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT,
+                revoked_at BIGINT
+            )
+            """,
+        ],
     ]
 }

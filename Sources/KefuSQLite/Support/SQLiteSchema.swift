@@ -252,5 +252,20 @@ enum SQLiteSchema {
             """,
             "CREATE INDEX audit_log_at ON audit_log (at)",
         ],
+        // 12: named API tokens with a role and an account scope — the SHA-256 of each secret, never the secret.
+        [
+            """
+            CREATE TABLE api_tokens (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                role TEXT NOT NULL,
+                accounts TEXT,
+                secret_hash TEXT NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER,
+                revoked_at INTEGER
+            )
+            """,
+        ],
     ]
 }

@@ -7,10 +7,15 @@ public struct ConsoleSession: Sendable, Equatable {
     public var idHash: String
     /// The token every form of this session carries (CSRF).
     public var csrf: String
-    /// Who signed in (for now `admin`, or `local` on an open loopback console).
+    /// Who signed in: `admin` (the admin token or a link), `local` (an open loopback console),
+    /// or `token:<id>` (a named API token).
     public var principal: String
     public var createdAt: Int64
     public var expiresAt: Int64
+    /// What the principal may do and see, found when the session is read (not stored: a
+    /// token's role, scope and revocation apply at once).
+    public var role: AccessRole = .admin
+    public var accounts: Set<String>?
 
     public init(idHash: String, csrf: String, principal: String, createdAt: Int64, expiresAt: Int64) {
         self.idHash = idHash

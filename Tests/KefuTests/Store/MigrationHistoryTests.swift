@@ -24,14 +24,14 @@ struct MigrationHistoryTests {
     @Test("the SQLite migrations say what they said when released")
     func sqlite() {
         #expect(Self.fingerprints(SQLiteSchema.migrations) == [
-            "15d83646f20f0555", "6c6310f6e59b248f", "9c335a7816c039b5", "106d2aad313baa56", "635e12783560c722", "fbc6bd27b2dc9ebd", "271f7f1eba5ebaa8", "c16df47e27573cfa", "4b3c67cc5ac20c0c", "19093e4ffc1e8efe", "6e310070b2500209",
+            "15d83646f20f0555", "6c6310f6e59b248f", "9c335a7816c039b5", "106d2aad313baa56", "635e12783560c722", "fbc6bd27b2dc9ebd", "271f7f1eba5ebaa8", "c16df47e27573cfa", "4b3c67cc5ac20c0c", "19093e4ffc1e8efe", "6e310070b2500209", "1ea0a285c5a059f6",
         ])
     }
 
     @Test("the PostgreSQL migrations say what they said when released")
     func postgres() {
         #expect(Self.fingerprints(PostgresSchema.migrations) == [
-            "d5bb936c4e969457", "3005efd3d7ca85eb", "c40ba2dadff4e1d0", "0684fea69aa5ecc6", "1ef737da9d680ba2", "00fba01bc7853ad2", "71d4a0dbf06122e2", "4b3c67cc5ac20c0c", "6e2c8680f057750b", "dfacbf704b769edc",
+            "d5bb936c4e969457", "3005efd3d7ca85eb", "c40ba2dadff4e1d0", "0684fea69aa5ecc6", "1ef737da9d680ba2", "00fba01bc7853ad2", "71d4a0dbf06122e2", "4b3c67cc5ac20c0c", "6e2c8680f057750b", "dfacbf704b769edc", "15d1a253b2c4f8e8",
         ])
     }
 }
