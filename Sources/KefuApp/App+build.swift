@@ -87,6 +87,7 @@ func buildRouter(configuration: KefuConfiguration, store: any KefuStore, account
     MediaController(store: store, clock: clock, limits: configuration.mediaLimits).addRoutes(to: api)
     RulesController(store: store, clock: clock, policy: configuration.windowPolicy,
                     bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
+    OpenAPIController().addRoutes(to: router)
     AuditController(store: store).addRoutes(to: api)
     TokensController(store: store, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)
     return router
