@@ -141,6 +141,8 @@ struct ScopedTokenTests {
                 (.operator, try await Self.token(app, #"{"name": "team-a operator", "role": "operator", "accounts": ["\#(Self.teamA.appid)"]}"#)),
                 (.admin, try await Self.token(app, #"{"name": "ops admin", "role": "admin"}"#)),
             ]
+            let names: [AccessRole: String] = [.viewer: "team-a viewer", .operator: "team-a operator", .admin: "ops admin"]
+            var writes: [(actor: String, method: String, path: String, status: Int)] = []
             var serial = 0
             for route in ApiPermissions.table.routes.keys.sorted() {
                 let needed = ApiPermissions.table.routes[route]!
@@ -148,6 +150,7 @@ struct ScopedTokenTests {
                     serial += 1
                     let call = try await Self.fixture(route, appid: Self.teamA.appid, app, serial: serial)
                     let response = try await call.send(app, token: secret)
+                    if call.method != .get { writes.append((names[role]!, call.method.rawValue, call.path, Int(response.status.code))) }
                     if role >= needed {
                         #expect((200..<300).contains(response.status.code), "\(role) \(route): \(response.status) \(String(buffer: response.body))")
                     } else {
@@ -159,11 +162,22 @@ struct ScopedTokenTests {
                     serial += 1
                     let other = try await Self.fixture(route, appid: Self.teamB.appid, app, serial: serial)
                     let refused = try await other.send(app, token: secret)
+                    if other.method != .get { writes.append((names[role]!, other.method.rawValue, other.path, Int(refused.status.code))) }
                     #expect(refused.status == .notFound, "\(role) \(route) on team B: \(refused.status)")
                     let message = (Self.json(refused)["error"] as? [String: Any])?["message"] as? String ?? ""
                     #expect(message.hasPrefix("no account") || message.hasPrefix("no task") || message.hasPrefix("no rule"), "\(message)")
                 }
             }
+            // Every write, allowed or not, is in the audit log under the token's name, with its answer.
+            let log = Self.json(try await app.api(.get, "/audit?limit=1000"))["entries"] as? [[String: Any]] ?? []
+            let logged = Set(log.map { "\($0["actor"]!) \($0["action"]!) \($0["target"]!) \($0["status"]!)" })
+            for write in writes {
+                let path = "/api/v1" + (write.path.split(separator: "?").first.map(String.init) ?? write.path)
+                let action = "\(write.method) \(AuditMiddleware<KefuRequestContext>.route(path))"
+                #expect(logged.contains("\(write.actor) \(action) \(path) \(write.status)"), "not in the audit log: \(write)")
+            }
+            #expect(writes.count > 40)
+
             // Creating on team B's account is answered as for an account that does not exist.
             let operatorSecret = tokens[1].1
             for (path, body) in [("/tasks", #"{"name": "t", "appid": "APPID", "message": \#(Self.message)}"#),
