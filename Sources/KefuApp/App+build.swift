@@ -22,7 +22,8 @@ public func buildApplication(
     try configuration.validate()
     let committer = GroupCommitter(
         store: store, policy: configuration.windowPolicy, clock: clock,
-        configuration: .init(maxBatch: configuration.maxCommitBatch), logger: logger,
+        configuration: .init(maxBatch: configuration.maxCommitBatch, maxPending: configuration.maxPendingPushes,
+                             maxWaitMillis: configuration.maxPushWaitMillis), logger: logger,
         onCommit: { metrics.commitBatch($0) })
     let accounts = AccountCache(store: store, clock: clock)
 

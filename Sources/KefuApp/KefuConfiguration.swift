@@ -33,6 +33,10 @@ public struct KefuConfiguration: Sendable {
     public var trimmer: Trimmer.Configuration = .init()
     /// Interactions per group-commit transaction at most.
     public var maxCommitBatch: Int = 512
+    /// Pushes waiting for a transaction at most, and how long the oldest may have waited, before
+    /// new ones are answered 503 at once (`GroupCommitter`: a store that falls behind).
+    public var maxPendingPushes: Int = 8 * 512
+    public var maxPushWaitMillis: Int64 = 2_000
     /// Deliveries started and not yet recorded at once, per sender (calls to WeChat in flight
     /// and results being written): the most a crash can leave "outcome unknown".
     public var sendConcurrency: Int = 64

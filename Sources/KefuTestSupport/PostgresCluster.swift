@@ -142,6 +142,24 @@ public final class PostgresCluster: Sendable {
         try Self.runAsOwner(binDirectory + "/pg_ctl", Self.startArguments(directory: directory, port: port, settings: settings))
     }
 
+    /// Runs `body` while another session holds `EXCLUSIVE` on `table` (reads go on, writes wait):
+    /// a stalled database, as a long migration or a full disk would stall it.
+    public func whileLocked<T>(_ table: String, database url: String, _ body: () async throws -> T) async throws -> T {
+        let name = String(url.split(separator: "/").last ?? "")
+        return try await withConnection(database: name) { connection, logger in
+            try await connection.query("BEGIN", logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "LOCK TABLE \(table) IN EXCLUSIVE MODE"), logger: logger)
+            do {
+                let result = try await body()
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
     /// `pg_dump` of a database (plain SQL text): what a backup of it holds.
     public func dump(database url: String) throws -> String {
         let name = String(url.split(separator: "/").last ?? "")

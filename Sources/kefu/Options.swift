@@ -125,6 +125,11 @@ enum ConfigurationLoader {
         configuration.workers = try integer(config, "kefu.workers", option: "--workers", default: configuration.workers)
         configuration.callbackBodyLimit = try integer(config, "kefu.callback.body.limit", option: "--callback-body-limit",
                                                       default: configuration.callbackBodyLimit)
+        configuration.maxPendingPushes = try integer(config, "kefu.max.pending.pushes", option: "--max-pending-pushes",
+                                                     default: configuration.maxPendingPushes)
+        guard (1...1_000_000).contains(configuration.maxPendingPushes) else {
+            throw KefuError(.badConfiguration, "--max-pending-pushes: must be between 1 and 1000000")
+        }
         configuration.wechatAPI = config.string(forKey: "kefu.wechat.api", default: configuration.wechatAPI)
         guard let url = URL(string: configuration.wechatAPI), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw KefuError(.badConfiguration, "--wechat-api: expected an http(s) URL")

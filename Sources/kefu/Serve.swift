@@ -32,6 +32,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest callback body in bytes (default 65536).")
     var callbackBodyLimit: Int?
 
+    @Option(help: "Pushes waiting to be written at most before new ones are answered 503 at once (default 4096).")
+    var maxPendingPushes: Int?
+
     @Option(name: .customLong("public-url"), help: "Where WeChat reaches kefu, e.g. https://kefu.example.cn: the console shows callback URLs on it.")
     var publicURL: String?
 
@@ -46,6 +49,7 @@ struct Serve: AsyncParsableCommand {
         if let port { values["kefu.port"] = .init(.string("\(port)"), isSecret: false) }
         if let workers { values["kefu.workers"] = .init(.string("\(workers)"), isSecret: false) }
         if let callbackBodyLimit { values["kefu.callback.body.limit"] = .init(.string("\(callbackBodyLimit)"), isSecret: false) }
+        if let maxPendingPushes { values["kefu.max.pending.pushes"] = .init(.string("\(maxPendingPushes)"), isSecret: false) }
         if let publicURL { values["kefu.public.url"] = .init(.string(publicURL), isSecret: false) }
         if consoleSecureCookies { values["kefu.console.secure.cookies"] = .init(.string("true"), isSecret: false) }
         let reader = common.reader(extra: values)

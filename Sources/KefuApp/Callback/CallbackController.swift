@@ -106,6 +106,10 @@ struct CallbackController<Context: RequestContext> {
         do {
             let fresh = try await committer.record(interaction)
             metrics.callback(fresh ? "recorded" : "duplicate")
+        } catch is GroupCommitter.Overloaded {
+            // The store is behind: refused at once, nothing recorded; WeChat retries the push.
+            metrics.callback("overloaded")
+            return Self.text(.serviceUnavailable, "temporarily unavailable")
         } catch {
             metrics.callback("unavailable")
             context.logger.error("interaction not recorded", metadata: ["kefu.appid": "\(appid)", "error": "\(String(reflecting: error))"])

@@ -37,7 +37,7 @@ public final class KefuMetrics: Sendable {
     }
 
     /// Callbacks by outcome: recorded, duplicate, verified, unauthorized, unknown_account,
-    /// malformed, too_large, unavailable.
+    /// malformed, too_large, unavailable, overloaded (refused at once: the store is behind).
     public func callback(_ outcome: String) {
         counter("kefu.callbacks", [("outcome", outcome)]).increment()
     }

@@ -1,10 +1,14 @@
+import DequeModule
 import KefuCore
 import Logging
 import Synchronization
 
 /// Group commit for callbacks: every interaction waiting while a transaction runs goes into the
 /// next one, and each caller is resumed only after the transaction holding its interaction has
-/// committed. It stops accepting on shutdown after draining.
+/// committed. It stops accepting on shutdown after draining. Its queue is bounded
+/// (`Configuration.maxPending`, `maxWaitMillis`): when the store cannot keep up, new interactions
+/// are refused at once (`Overloaded`; the callback answers 503 and WeChat retries), so memory
+/// and every push's wait stay bounded whatever the push rate.
 ///
 /// One transaction runs at a time per process, on both stores. On PostgreSQL four concurrent
 /// writers used to run, each with smaller batches; `kefu bench` measured one writer 25–30 %
@@ -16,8 +20,18 @@ public final class GroupCommitter: Sendable {
     public struct Configuration: Sendable {
         /// Interactions per transaction at most.
         public var maxBatch: Int
-        public init(maxBatch: Int = 512) {
+        /// Interactions waiting for a transaction at most: past it, new ones are refused at once
+        /// (`Overloaded`) instead of piling up in memory.
+        public var maxPending: Int
+        /// How long the oldest waiting interaction may have waited before new ones are refused:
+        /// when the store falls behind, a push is answered (503, WeChat retries) well within
+        /// WeChat's 5 s rather than after it.
+        public var maxWaitMillis: Int64
+
+        public init(maxBatch: Int = 512, maxPending: Int = 8 * 512, maxWaitMillis: Int64 = 2_000) {
             self.maxBatch = maxBatch
+            self.maxPending = maxPending
+            self.maxWaitMillis = maxWaitMillis
         }
     }
 
@@ -25,10 +39,15 @@ public final class GroupCommitter: Sendable {
         public var description: String { "the interaction writer is shutting down" }
     }
 
+    /// The store is not keeping up: the interaction was not taken (nothing recorded).
+    public struct Overloaded: Error, CustomStringConvertible {
+        public var description: String { "the interaction writer is behind; try again" }
+    }
+
     private typealias Waiter = CheckedContinuation<Bool, any Error>
 
     private struct State {
-        var pending: [(Interaction, Waiter)] = []
+        var pending: Deque<(interaction: Interaction, waiter: Waiter, since: Int64)> = []
         var writerWaiting: CheckedContinuation<Void, Never>?
         var closed = false
     }
@@ -59,15 +78,21 @@ public final class GroupCommitter: Sendable {
     /// retry already recorded (false).
     public func record(_ interaction: Interaction) async throws -> Bool {
         try await withCheckedThrowingContinuation { (waiter: Waiter) in
-            enum Admission { case accepted(CheckedContinuation<Void, Never>?), rejected }
+            enum Admission { case accepted(CheckedContinuation<Void, Never>?), closed, overloaded }
+            let now = clock.nowMillis()
             let admission: Admission = state.withLock { state in
-                if state.closed { return .rejected }
-                state.pending.append((interaction, waiter))
+                if state.closed { return .closed }
+                if state.pending.count >= configuration.maxPending { return .overloaded }
+                if let oldest = state.pending.first?.since, now - oldest > configuration.maxWaitMillis {
+                    return .overloaded
+                }
+                state.pending.append((interaction, waiter, now))
                 defer { state.writerWaiting = nil }
                 return .accepted(state.writerWaiting)
             }
             switch admission {
-            case .rejected: waiter.resume(throwing: Closed())
+            case .closed: waiter.resume(throwing: Closed())
+            case .overloaded: waiter.resume(throwing: Overloaded())
             case .accepted(let wake): wake?.resume()
             }
         }
@@ -98,7 +123,7 @@ public final class GroupCommitter: Sendable {
             let step: Step = state.withLock { state in
                 if !state.pending.isEmpty {
                     let count = min(state.pending.count, configuration.maxBatch)
-                    let batch = Array(state.pending.prefix(count))
+                    let batch = state.pending.prefix(count).map { ($0.interaction, $0.waiter) }
                     state.pending.removeFirst(count)
                     return .batch(batch)
                 }

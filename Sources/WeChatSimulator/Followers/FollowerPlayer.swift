@@ -30,6 +30,11 @@ public struct FollowerPlayer: Sendable {
     /// Pause before each retry. WeChat spaces its retries by seconds; zero by default so plays
     /// stay fast, set per push (`retry_interval_ms`) to ride out a short outage.
     public var retryInterval: Duration = .zero
+    /// Pause before retrying a push the server answered 5xx, when `retryInterval` is zero: a
+    /// server that refused it at once (overloaded, store away) is not asked again in the same
+    /// millisecond, as WeChat would not; a server that gave no answer is retried at once (the
+    /// next one, behind a load balancer).
+    public var retryAfterRefusal: Duration = .seconds(1)
 
     /// `client` should come from `makeHTTPClient()` (and be shut down by its owner).
     public init(wechat: SimulatedWeChat, client: HTTPClient) {
@@ -90,7 +95,10 @@ public struct FollowerPlayer: Sendable {
         var attempts = 0
         var last = PushResult(status: 0, body: "", attempts: 0)
         while attempts <= retries {
-            if attempts > 0 && retryInterval > .zero { try? await Task.sleep(for: retryInterval) }
+            if attempts > 0 {
+                let pause = retryInterval > .zero ? retryInterval : (last.status >= 500 ? retryAfterRefusal : .zero)
+                if pause > .zero { try? await Task.sleep(for: pause) }
+            }
             var request = HTTPClientRequest(url: urls[(first + attempts) % urls.count])
             attempts += 1
             request.method = .POST

@@ -152,6 +152,10 @@ struct ServeProcessTests {
         (["serve", "--port", "0", "--media-limits", "/nonexistent.json"], "--media-limits"),
         (["serve", "--port", "0", "--media-max-age", "300000"], "--media-max-age"),
         (["serve", "--port", "0", "--audit-retention-days", "0"], "--audit-retention-days"),
+        (["serve", "--port", "0", "--max-pending-pushes", "0"], "--max-pending-pushes"),
+        (["serve", "--port", "0", "--master-key-file", "/nonexistent/master-key"], "--master-key-file"),
+        (["keys", "rotate", "--new-key-file", "/nonexistent/new-key"], "--new-key-file"),
+        (["tokens", "create", "--name", "x\u{7}", "--role", "viewer"], "name"),
         (["console-link", "--minutes", "0"], "--minutes"),
         (["console-link", "--public-url", "ftp://kefu.example.cn"], "--public-url"),
     ])

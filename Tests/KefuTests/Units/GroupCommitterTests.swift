@@ -38,6 +38,46 @@ struct GroupCommitterTests {
         #expect(writer.batches.map(\.count) == [1, 20, 20, 10])
     }
 
+    @Test("a store that falls behind: past maxPending waiting, or once the oldest has waited maxWait (injected clock), new interactions are refused at once and recorded nowhere; the admitted all commit, and it takes new ones again once it caught up")
+    func overload() async throws {
+        let writer = MemoryLedgerWriter(), clock = ManualWallClock(1_000)
+        let committer = GroupCommitter(store: writer, policy: testPolicy, clock: clock,
+                                       configuration: .init(maxBatch: 10, maxPending: 20, maxWaitMillis: 2_000), logger: .test())
+        writer.hold()
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { await committer.run(); return false }
+            group.addTask { try await committer.record(Self.interaction(0)) }
+            try await eventually("the first batch to be running") { writer.heldCount == 1 }
+            for n in 1...20 { group.addTask { try await committer.record(Self.interaction(n)) } }
+            try await eventually("20 waiting") { committer.pendingCount == 20 }
+            await #expect(throws: GroupCommitter.Overloaded.self, "the queue is full") { try await committer.record(Self.interaction(900)) }
+            #expect(committer.pendingCount == 20)
+
+            // Under the count, but the oldest has waited past maxWait.
+            writer.release()
+            try await eventually("the queue drained") { writer.batches.flatMap { $0 }.count == 21 }
+            writer.hold()
+            group.addTask { try await committer.record(Self.interaction(21)) }
+            try await eventually("a batch running again") { writer.heldCount == 1 }
+            group.addTask { try await committer.record(Self.interaction(22)) }
+            try await eventually("one waiting") { committer.pendingCount == 1 }
+            clock.advance(seconds: 1.5)
+            group.addTask { try await committer.record(Self.interaction(23)) }
+            try await eventually("two waiting") { committer.pendingCount == 2 }
+            clock.advance(seconds: 0.6)
+            await #expect(throws: GroupCommitter.Overloaded.self, "the oldest waited 2.1 s") { try await committer.record(Self.interaction(901)) }
+            writer.release()
+            try await eventually("caught up") { writer.batches.flatMap { $0 }.count == 24 }
+            #expect(try await committer.record(Self.interaction(24)), "taken again once caught up")
+            committer.close()
+            var fresh = 0
+            for try await answer in group where answer { fresh += 1 }
+            #expect(fresh == 24)
+        }
+        let recorded = writer.batches.flatMap { $0 }.map(\.openid)
+        #expect(recorded.count == 25 && !recorded.contains("o900") && !recorded.contains("o901"))
+    }
+
     @Test("a failed transaction fails exactly its callers; the next one commits")
     func errors() async throws {
         let writer = MemoryLedgerWriter(), committer = Self.committer(writer)
