@@ -30,10 +30,12 @@ extension SQLQueueSettling {
         }
     }
 
-    public func recordResults(_ results: [DeliveryResult], owner: String) async throws {
-        guard !results.isEmpty else { return }
-        try await inTransaction { db in
+    @discardableResult
+    public func recordResults(_ results: [DeliveryResult], owner: String) async throws -> [Int64] {
+        guard !results.isEmpty else { return [] }
+        return try await inTransaction { db in
             var requeued = false
+            var notOwned: [Int64] = []
             // Sends that went out, in one statement. The truth wins even if the lease was lost
             // meanwhile: it was sent.
             let sent = results.filter { if case .sent = $0.outcome { true } else { false } }
@@ -80,7 +82,10 @@ extension SQLQueueSettling {
                         """)
                     requeued = true
                 }
-                guard changed == 1 else { continue }
+                guard changed == 1 else {
+                    notOwned.append(delivery.id)
+                    continue
+                }
                 // A call that may have reached WeChat keeps its unit and budget spent.
                 if case .skipped(let reason, _) = result.outcome, DeliveryReason.isOutcomeUnknown(reason) {} else {
                     try await refund(db, delivery, now: result.at)
@@ -90,6 +95,7 @@ extension SQLQueueSettling {
                 }
             }
             if requeued { try await db.notify(.deliveries) }
+            return notOwned
         }
     }
 

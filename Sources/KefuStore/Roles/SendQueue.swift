@@ -19,8 +19,12 @@ public protocol SendQueue: WorkWakeups {
     /// deliveries never started go back to the queue, and only started ones follow the
     /// unknown-outcome policy.
     func markStarted(_ ids: [Int64], owner: String, now: Int64) async throws -> [Int64]
-    /// Records what became of claimed deliveries, and their effect on the ledger, in one transaction.
-    func recordResults(_ results: [DeliveryResult], owner: String) async throws
+    /// Records what became of claimed deliveries, and their effect on the ledger, in one
+    /// transaction. A result for a delivery `owner` no longer holds (its lease expired and was
+    /// recovered or taken over) changes nothing, unless it says the message was sent — the truth
+    /// wins; the ids of those that changed nothing are returned, for the sender to log.
+    @discardableResult
+    func recordResults(_ results: [DeliveryResult], owner: String) async throws -> [Int64]
 }
 
 extension SendQueue {

@@ -98,15 +98,20 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
         }
     }
 
-    public func recordResults(_ results: [DeliveryResult], owner: String) async throws {
+    @discardableResult
+    public func recordResults(_ results: [DeliveryResult], owner: String) async throws -> [Int64] {
         try state.withLock { state in
+            var notOwned: [Int64] = []
             if state.recordFailures > 0 {
                 state.recordFailures -= 1
                 throw KefuError(.unavailable, "the memory store refuses this write (test)")
             }
             state.recordings.append(results)
             for result in results {
-                guard var row = state.rows[result.delivery.id], row.state == .sending, row.owner == owner else { continue }
+                guard var row = state.rows[result.delivery.id], row.state == .sending, row.owner == owner else {
+                    notOwned.append(result.delivery.id)
+                    continue
+                }
                 if row.started { state.startedNow -= 1 }
                 row.owner = nil
                 row.started = false
@@ -122,6 +127,7 @@ public final class MemorySendQueue: SendQueue, AccountReader, AccountPauses {
                 }
                 state.rows[result.delivery.id] = row
             }
+            return notOwned
         }
     }
 

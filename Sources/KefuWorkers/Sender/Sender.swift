@@ -182,7 +182,14 @@ public struct Sender: Service {
     /// when shutting down it is given up, and the leases' expiry decides.
     func record(_ results: [DeliveryResult], pauses: [String: AccountPause], retry: Bool) async -> Event {
         do {
-            try await store.recordResults(results, owner: owner)
+            let notOwned = try await store.recordResults(results, owner: owner)
+            if !notOwned.isEmpty {
+                // Fenced: this worker's lease on them ran out (it was cut off longer than the
+                // lease) and another worker or the lease recovery decided them; nothing changed.
+                logger.warning("results for deliveries no longer held were not recorded", metadata: [
+                    "kefu.deliveries": "\(notOwned.count)", "kefu.delivery.ids": "\(notOwned.prefix(10).map(String.init).joined(separator: ","))",
+                ])
+            }
         } catch {
             logger.warning("recording send results failed", metadata: ["error": "\(String(reflecting: error))",
                                                                        "kefu.deliveries": "\(results.count)"])

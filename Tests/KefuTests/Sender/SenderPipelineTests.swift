@@ -5,6 +5,7 @@ import KefuTestSupport
 import KefuWorkers
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// The sender's pipeline against an in-memory send queue and an in-memory WeChat: no I/O, so
@@ -23,7 +24,7 @@ struct SenderPipelineTests {
     /// and waits for it to finish.
     static func withSender(_ queue: MemorySendQueue, _ wechat: MemoryWeChat, concurrency: Int = 4, batchSize: Int? = nil,
                            unknownOutcome: UnknownOutcomePolicy = .skip, unreachableAfterMillis: Int64 = 60_000,
-                           library: MemoryMediaUploads? = nil,
+                           library: MemoryMediaUploads? = nil, logger: Logger = .test(),
                            _ body: @Sendable () async throws -> Void) async throws {
         let clock = SystemWallClock()
         let tokens = TokenProvider(store: MemoryTokenStore(), api: wechat, clock: clock, owner: "test", logger: .test())
@@ -33,7 +34,7 @@ struct SenderPipelineTests {
                             clock: clock, owner: "sender-1",
                             configuration: .init(concurrency: concurrency, batchSize: batchSize, idlePoll: .milliseconds(5),
                                                  unknownOutcome: unknownOutcome),
-                            logger: .test())
+                            logger: logger)
         let group = ServiceGroup(configuration: .init(services: [sender], logger: .test()))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -184,6 +185,25 @@ struct SenderPipelineTests {
         #expect(wechat.sent.count == 4, "nothing it no longer held was sent")
     }
 
+    @Test("fencing: a worker cut off longer than its lease gets its calls' answers back after another worker took them over — its results change nothing, and it logs that")
+    func fencedResults() async throws {
+        let queue = MemorySendQueue(clock: SystemWallClock()), wechat = MemoryWeChat()
+        queue.add(account: Self.account(1))
+        let openids = (0..<4).map { "o\($0)" }
+        queue.enqueue(appid: Self.account(1).appid, openids: openids, message: Self.text)
+        for openid in openids { wechat.script(openid, [.errcode(45015)]) }
+        wechat.hold()
+        let log = LogCapture()
+        try await Self.withSender(queue, wechat, concurrency: 4, batchSize: 4, logger: log.logger) {
+            try await eventually("4 calls in flight") { wechat.inFlight == 4 }
+            // The lease ran out while the calls were out, and another worker holds them now.
+            queue.steal(ids: queue.rows.map(\.delivery.id))
+            wechat.open()
+            try await eventually("the sender said so") { log.messages.contains { $0.contains("no longer held were not recorded") } }
+        }
+        #expect(queue.rows.allSatisfy { $0.state == .sending && $0.owner == "another-worker" }, "the other worker's claims are untouched")
+    }
+
     @Test("a failed recording is retried with the next batch: nothing is lost or recorded twice")
     func recordingFails() async throws {
         let queue = MemorySendQueue(clock: SystemWallClock()), wechat = MemoryWeChat()
@@ -196,5 +216,28 @@ struct SenderPipelineTests {
         #expect(wechat.sent.count == 30)
         let recorded = queue.recordings.flatMap { $0 }.map(\.delivery.id)
         #expect(Set(recorded).count == recorded.count, "each result recorded once")
+    }
+}
+
+/// A logger whose messages the test can read.
+final class LogCapture: Sendable {
+    private let lines = Mutex<[String]>([])
+    var messages: [String] { lines.withLock { $0 } }
+
+    var logger: Logger {
+        Logger(label: "capture") { _ in Handler(capture: self) }
+    }
+
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            capture.lines.withLock { $0.append("\(event.level) \(event.message) \(event.metadata ?? [:])") }
+        }
     }
 }
