@@ -23,9 +23,9 @@ public final class GroupCommitter: Sendable {
         /// Interactions waiting for a transaction at most: past it, new ones are refused at once
         /// (`Overloaded`) instead of piling up in memory.
         public var maxPending: Int
-        /// How long the oldest waiting interaction may have waited before new ones are refused:
-        /// when the store falls behind, a push is answered (503, WeChat retries) well within
-        /// WeChat's 5 s rather than after it.
+        /// How long the oldest waiting interaction may have waited, with a transaction's worth
+        /// (`maxBatch`) or more waiting, before new ones are refused: when the store falls behind,
+        /// a push is answered (503, WeChat retries) well within WeChat's 5 s rather than after it.
         public var maxWaitMillis: Int64
 
         public init(maxBatch: Int = 512, maxPending: Int = 8 * 512, maxWaitMillis: Int64 = 2_000) {
@@ -83,7 +83,11 @@ public final class GroupCommitter: Sendable {
             let admission: Admission = state.withLock { state in
                 if state.closed { return .closed }
                 if state.pending.count >= configuration.maxPending { return .overloaded }
-                if let oldest = state.pending.first?.since, now - oldest > configuration.maxWaitMillis {
+                // Behind: more waiting than the next transaction takes, the oldest waiting long.
+                // (A slow commit with a batch's worth or less waiting is not overload: the next
+                // transaction takes them all.)
+                if state.pending.count >= configuration.maxBatch, let oldest = state.pending.first?.since,
+                   now - oldest > configuration.maxWaitMillis {
                     return .overloaded
                 }
                 state.pending.append((interaction, waiter, now))

@@ -38,7 +38,7 @@ struct GroupCommitterTests {
         #expect(writer.batches.map(\.count) == [1, 20, 20, 10])
     }
 
-    @Test("a store that falls behind: past maxPending waiting, or once the oldest has waited maxWait (injected clock), new interactions are refused at once and recorded nowhere; the admitted all commit, and it takes new ones again once it caught up")
+    @Test("a store that falls behind: past maxPending waiting, or once a batch's worth waits and the oldest has waited maxWait (injected clock), new interactions are refused at once and recorded nowhere; the admitted all commit, and it takes new ones again once it caught up")
     func overload() async throws {
         let writer = MemoryLedgerWriter(), clock = ManualWallClock(1_000)
         let committer = GroupCommitter(store: writer, policy: testPolicy, clock: clock,
@@ -53,29 +53,32 @@ struct GroupCommitterTests {
             await #expect(throws: GroupCommitter.Overloaded.self, "the queue is full") { try await committer.record(Self.interaction(900)) }
             #expect(committer.pendingCount == 20)
 
-            // Under the count, but the oldest has waited past maxWait.
+            // Under the count, but a transaction's worth waiting and the oldest waited past maxWait.
             writer.release()
             try await eventually("the queue drained") { writer.batches.flatMap { $0 }.count == 21 }
             writer.hold()
             group.addTask { try await committer.record(Self.interaction(21)) }
             try await eventually("a batch running again") { writer.heldCount == 1 }
-            group.addTask { try await committer.record(Self.interaction(22)) }
-            try await eventually("one waiting") { committer.pendingCount == 1 }
-            clock.advance(seconds: 1.5)
-            group.addTask { try await committer.record(Self.interaction(23)) }
-            try await eventually("two waiting") { committer.pendingCount == 2 }
-            clock.advance(seconds: 0.6)
-            await #expect(throws: GroupCommitter.Overloaded.self, "the oldest waited 2.1 s") { try await committer.record(Self.interaction(901)) }
+            for n in 22...25 { group.addTask { try await committer.record(Self.interaction(n)) } }
+            try await eventually("four waiting") { committer.pendingCount == 4 }
+            clock.advance(seconds: 2.1)
+            group.addTask { try await committer.record(Self.interaction(26)) }
+            try await eventually("a slow commit with less than a batch waiting is not overload") { committer.pendingCount == 5 }
+            for n in 27...31 { group.addTask { try await committer.record(Self.interaction(n)) } }
+            try await eventually("a batch's worth waiting") { committer.pendingCount == 10 }
+            await #expect(throws: GroupCommitter.Overloaded.self, "the oldest waited 2.1 s with 10 waiting") {
+                try await committer.record(Self.interaction(901))
+            }
             writer.release()
-            try await eventually("caught up") { writer.batches.flatMap { $0 }.count == 24 }
-            #expect(try await committer.record(Self.interaction(24)), "taken again once caught up")
+            try await eventually("caught up") { writer.batches.flatMap { $0 }.count == 32 }
+            #expect(try await committer.record(Self.interaction(32)), "taken again once caught up")
             committer.close()
             var fresh = 0
             for try await answer in group where answer { fresh += 1 }
-            #expect(fresh == 24)
+            #expect(fresh == 32)
         }
         let recorded = writer.batches.flatMap { $0 }.map(\.openid)
-        #expect(recorded.count == 25 && !recorded.contains("o900") && !recorded.contains("o901"))
+        #expect(recorded.count == 33 && !recorded.contains("o900") && !recorded.contains("o901"))
     }
 
     @Test("a failed transaction fails exactly its callers; the next one commits")
