@@ -119,6 +119,13 @@ public final class PostgresStore: KefuStore {
         }
     }
 
+    /// The database's clock, which every host shares (`StoreClock`).
+    public func storeTimeMillis() async throws -> Int64 {
+        try await read { db in
+            try await db.query("SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS now").first?.int64("now") ?? 0
+        }
+    }
+
     public func ping() async throws {
         _ = try await read { db in try await db.query("SELECT 1 AS one") }
     }

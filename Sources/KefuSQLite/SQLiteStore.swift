@@ -75,6 +75,9 @@ public final class SQLiteStore: KefuStore {
         _ = try await write(transaction: false) { db in try await db.query("PRAGMA wal_checkpoint(TRUNCATE)", []) }
     }
 
+    /// One machine, one clock: the processes sharing the file share this machine's clock.
+    public func storeTimeMillis() async throws -> Int64 { SystemWallClock().nowMillis() }
+
     public func ping() async throws {
         _ = try await read { db in try await db.query("SELECT 1", []) }
     }

@@ -9,7 +9,7 @@ import KefuCore
 /// callers inject the clock.
 public protocol KefuStore: StoreLifecycle, AccountStore, LedgerWriter, AudienceReader, LedgerTrimming, BroadcastStore,
     SchedulingStore, SendQueue, RuleStore, TriggerStore, TokenStore, AccountPauses, MediaStore, MediaUploads, ConsoleStore, AuditStore,
-    SecretsMaintenance, ApiTokenStore {}
+    SecretsMaintenance, ApiTokenStore, StoreTimeSource {}
 
 /// Runs `body` while `store.run()` runs beside it, then closes the store however `body` ends.
 /// For one-off commands and tests; servers run the store as a service instead.

@@ -64,7 +64,7 @@ struct Demo: AsyncParsableCommand {
                 previousKeyFile: nil, logger: logger, announce: { _ in })
             try await withOpenStore(databaseURL, secrets: secrets, logger: logger) { store in
                 let ports = Ports()
-                let storeService = StoreService(store: store)
+                let storeService = StoreService(store: store, logger: logger)
                 // kefu's workers need the simulator's address up front: resolve a free port now.
                 let simulatorPort = self.simulatorPort == 0 ? try Self.freePort() : self.simulatorPort
                 let wechat = SimulatedWeChat(configuration: .init(policy: policy))
@@ -78,7 +78,7 @@ struct Demo: AsyncParsableCommand {
                 // and a one-time link for the person watching.
                 let adminToken = Hex.random(bytes: 24)
                 configuration.adminToken = adminToken
-                let app = try buildApplication(configuration: configuration, store: store, storeReady: storeService.ready,
+                let app = try buildApplication(configuration: configuration, store: store, clock: storeService.clock, storeReady: storeService.ready,
                                                logger: logger) { ports.set(.kefu, $0) }
                 let script = DemoScript(ports: ports, followers: followers, exitWhenDone: exitWhenDone, database: databaseURL,
                                         adminToken: adminToken) {

@@ -67,8 +67,8 @@ struct Serve: AsyncParsableCommand {
                 let host = configuration.host
                 let database = configuration.database.contains("@") ? "postgres (credentials hidden)" : configuration.database
                 // First in the group, so stopped last; migrations run before the server listens.
-                let storeService = StoreService(store: store)
-                let app = try buildApplication(configuration: configuration, store: store, storeReady: storeService.ready, logger: logger) { port in
+                let storeService = StoreService(store: store, logger: logger)
+                let app = try buildApplication(configuration: configuration, store: store, clock: storeService.clock, storeReady: storeService.ready, logger: logger) { port in
                     say(Self.banner(host: host, port: port, database: database))
                 }
                 let group = ServiceGroup(configuration: .init(

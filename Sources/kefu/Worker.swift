@@ -50,9 +50,9 @@ struct Worker: AsyncParsableCommand {
             try await withOpenStore(configuration.database, secrets: secrets, logger: logger) { store in
                 let metrics = KefuMetrics()
                 // First in the group, so stopped last; the workers start once it has migrated.
-                let storeService = StoreService(store: store)
+                let storeService = StoreService(store: store, logger: logger)
                 var services: [any Service] = [storeService] + buildWorkerServices(
-                    configuration: configuration, store: store, senders: 1, metrics: metrics, storeReady: storeService.ready, logger: logger)
+                    configuration: configuration, store: store, clock: storeService.clock, senders: 1, metrics: metrics, storeReady: storeService.ready, logger: logger)
                 if let metricsPort {
                     services.append(Listener(
                         inner: buildWorkerOperationsApplication(host: configuration.host, port: metricsPort, store: store,

@@ -91,8 +91,10 @@ extension PostgresStore {
             while let count = try await group.next() {
                 queued += count
                 _ = try await write { db in
-                    try await db.execute("UPDATE task_snapshots SET lease_until = greatest(lease_until, $2) WHERE task_id = $1",
-                                         [.int(snapshot.task), .int(SystemWallClock().nowMillis() + Self.snapshotLeaseMillis)])
+                    // The database's clock, which every host's lease checks read (`StoreClock`).
+                    try await db.execute(
+                        "UPDATE task_snapshots SET lease_until = greatest(lease_until, (extract(epoch from clock_timestamp()) * 1000)::bigint + $2) WHERE task_id = $1",
+                        [.int(snapshot.task), .int(Self.snapshotLeaseMillis)])
                 }
                 if next < ranges.count { add() }
             }

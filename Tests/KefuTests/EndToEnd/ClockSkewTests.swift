@@ -1,0 +1,63 @@
+import Foundation
+import KefuCore
+import KefuTestSupport
+import Testing
+
+/// Debian's `faketime`, which runs a command with its clock shifted (libfaketime; `scripts/test`
+/// installs it). Through its wrapper: with the library preloaded by hand, a Swift program's
+/// command line arrives empty.
+enum FakeTime {
+    static var wrapper: String? {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/faketime") ? "/usr/bin/faketime" : nil
+    }
+}
+
+extension EndToEnd {
+/// Clocks that disagree across hosts (#20 item 1): on PostgreSQL every process compares times
+/// against the database's clock, so a worker host whose clock runs ahead behaves like the others.
+@Suite("Clock skew across hosts (PostgreSQL)", .serialized,
+       .enabled(if: FakeTime.wrapper != nil || ProcessInfo.processInfo.environment["KEFU_FAKETIME_TESTS"] == "required",
+                "needs Debian's faketime (scripts/test installs it)"))
+struct ClockSkewTests {
+    @Test("a worker whose clock runs 120 s ahead follows the database's: it takes over none of the other worker's live leases and starts no task early; everyone gets the broadcast once")
+    func skewedWorker() async throws {
+        let faketime = try #require(FakeTime.wrapper, "faketime is not installed: run scripts/test, which installs it")
+        let harness = try await ProcessHarness(policy: BroadcastProcessTests.messagePolicy, backend: .postgres)
+        var workers: [KefuProcess] = []
+        do {
+            try await harness.startServer(extra: ["--workers", "0"])
+            let account = BroadcastProcessTests.account(91, rate: 200)
+            let openids = try await BroadcastProcessTests.addAccount(account, to: harness, talkers: "oSkew", count: 2_000)
+            workers.append(try await harness.startWorkers(processes: 1))
+            let skewed = try KefuProcess(
+                executable: faketime,
+                arguments: ["-m", "-f", "+120s", KefuProcess.binary, "worker", "--database", harness.database, "--window-policy", harness.policyPath,
+                            "--wechat-api", harness.simulator.baseURL],
+                directory: harness.directory.path, logName: "worker-skewed")
+            workers.append(skewed)
+            try await eventually("the skewed worker to start") { skewed.output.contains("kefu worker running") }
+            #expect(skewed.output.contains("this host's clock is off from the store's"), "it noticed: \(skewed.output.suffix(2000))")
+
+            // Due in 15 s by the database's clock: 105 s overdue by the skewed worker's own.
+            let sendAt = SystemWallClock().nowMillis() + 15_000
+            let id = try await harness.createTask(appid: account.appid, message: BroadcastProcessTests.messages[0], sendAt: sendAt)
+            try await harness.waitForTask(id, status: "completed", timeout: .seconds(180))
+            let task = try await harness.task(id)
+            let started = try #require((task["started_at"] as? String).flatMap(RFC3339.parse))
+            #expect(started >= sendAt - 1_000, "started at its time, not early: \(task["started_at"] ?? "-")")
+            let stats = BroadcastProcessTests.stats(task)
+            #expect(stats["sent"] as? Int == 2_000 && stats["skipped"] as? Int == 0, "\(stats)")
+            let received = try await harness.received(account.appid)
+            #expect(received.count == 2_000)
+            #expect(Set(received.map { $0["openid"] as! String }) == Set(openids), "everyone once")
+            for worker in workers {
+                #expect(!worker.output.contains("expired leases recovered"), "no live lease taken over: \(worker.output.suffix(1500))")
+            }
+        } catch {
+            Issue.record("\(error)\n--- skewed worker ---\n\(workers.last?.output.suffix(3000) ?? "")")
+        }
+        for worker in workers { try? await worker.stop() }
+        await harness.shutdown()
+    }
+}
+}
