@@ -111,8 +111,9 @@ struct CallbackController<Context: RequestContext> {
             metrics.callback("overloaded")
             return Self.text(.serviceUnavailable, "temporarily unavailable")
         } catch {
+            // The store failed the transaction (disk full, read-only, unreachable): nothing was
+            // acknowledged, WeChat retries. The committer logs the failure, once per doubling.
             metrics.callback("unavailable")
-            context.logger.error("interaction not recorded", metadata: ["kefu.appid": "\(appid)", "error": "\(String(reflecting: error))"])
             return Self.text(.serviceUnavailable, "temporarily unavailable")
         }
         return Self.text(.ok, "success")

@@ -15,6 +15,18 @@ public struct SystemWallClock: WallClock {
     }
 }
 
+/// Milliseconds of the monotonic clock (`CLOCK_MONOTONIC`: since an arbitrary point, never
+/// jumping): for how long something has waited, where a wall clock's corrections would shift
+/// the answer. Not a time of day.
+public struct MonotonicMillis: WallClock {
+    public init() {}
+    public func nowMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
+
 /// A clock that only moves when told to.
 public final class ManualWallClock: WallClock {
     private let now: Mutex<Int64>

@@ -32,8 +32,11 @@ extension PostgresStore {
             .ints(kindTable.map { Int64(policy.grant(for: $0)?.sends ?? -1) }),
             .int(now),
         ]
-        // A single statement is a transaction of its own.
-        let rows = try await write(transaction: false) { db in
+        // A single statement is a transaction of its own. Its deadline is short: the pushes
+        // waiting on it are answered 503 after 4 s anyway (`GroupCommitter.answerWithinMillis`),
+        // and a statement lost on a connection the server dropped (seen when its backends were
+        // terminated) must not hold the committer, and every push after it, for the usual 20 s.
+        let rows = try await write(transaction: false, timeout: .seconds(5)) { db in
             try await db.query(
                 """
                 SELECT recorded_appid, recorded_dedupe_key

@@ -5,7 +5,8 @@ import Synchronization
 
 /// Group commit for callbacks: every interaction waiting while a transaction runs goes into the
 /// next one, and each caller is resumed only after the transaction holding its interaction has
-/// committed. It stops accepting on shutdown after draining. Its queue is bounded
+/// committed — or after `answerWithinMillis` at most, refused (503) when it was not. It stops
+/// accepting on shutdown after draining. Its queue is bounded
 /// (`Configuration.maxPending`, `maxWaitMillis`): when the store cannot keep up, new interactions
 /// are refused at once (`Overloaded`; the callback answers 503 and WeChat retries), so memory
 /// and every push's wait stay bounded whatever the push rate.
@@ -27,11 +28,21 @@ public final class GroupCommitter: Sendable {
         /// (`maxBatch`) or more waiting, before new ones are refused: when the store falls behind,
         /// a push is answered (503, WeChat retries) well within WeChat's 5 s rather than after it.
         public var maxWaitMillis: Int64
+        /// How long a caller waits at most, whatever the store does: a push still waiting for a
+        /// transaction then is refused (nothing recorded), and one whose transaction has not come
+        /// back (a connection the server dropped without a word) is answered as unknown. WeChat
+        /// gives a push 5 s; kefu answers within 4, 503 when it cannot say `success`.
+        public var answerWithinMillis: Int64
+        /// How often `run()` sweeps for callers that have waited too long.
+        public var sweepInterval: Duration
 
-        public init(maxBatch: Int = 512, maxPending: Int = 8 * 512, maxWaitMillis: Int64 = 2_000) {
+        public init(maxBatch: Int = 512, maxPending: Int = 8 * 512, maxWaitMillis: Int64 = 2_000, answerWithinMillis: Int64 = 4_000,
+                    sweepInterval: Duration = .milliseconds(250)) {
             self.maxBatch = maxBatch
             self.maxPending = maxPending
             self.maxWaitMillis = maxWaitMillis
+            self.answerWithinMillis = answerWithinMillis
+            self.sweepInterval = sweepInterval
         }
     }
 
@@ -44,10 +55,27 @@ public final class GroupCommitter: Sendable {
         public var description: String { "the interaction writer is behind; try again" }
     }
 
-    private typealias Waiter = CheckedContinuation<Bool, any Error>
+    /// The transaction holding the interaction did not come back within `answerWithinMillis`:
+    /// it may yet commit or not. The push is answered 503; WeChat's retry is recognised by its
+    /// key if the first did commit.
+    public struct Unanswered: Error, CustomStringConvertible {
+        public var description: String { "the store did not answer in time; the interaction may or may not be recorded" }
+    }
+
+    /// A caller, resumed once: by its transaction's outcome, or by the sweep when it has waited
+    /// past `answerWithinMillis` — whichever comes first; the other is dropped.
+    private final class Waiter: Sendable {
+        private let continuation: Mutex<CheckedContinuation<Bool, any Error>?>
+        init(_ continuation: CheckedContinuation<Bool, any Error>) { self.continuation = Mutex(continuation) }
+        func resume(with result: Result<Bool, any Error>) {
+            continuation.withLock { state in defer { state = nil }; return state }?.resume(with: result)
+        }
+    }
 
     private struct State {
         var pending: Deque<(interaction: Interaction, waiter: Waiter, since: Int64)> = []
+        /// The callers of the transaction running, with when each arrived.
+        var inFlight: [(waiter: Waiter, since: Int64)] = []
         var writerWaiting: CheckedContinuation<Void, Never>?
         var closed = false
     }
@@ -55,20 +83,28 @@ public final class GroupCommitter: Sendable {
     private let store: any LedgerWriter
     private let policy: WindowPolicy
     private let clock: any WallClock
+    private let waits: any WallClock
     private let configuration: Configuration
     private let logger: Logger
     private let state = Mutex(State())
+    /// A store that cannot write (a full disk, a read-only database) fails every batch: each
+    /// push is answered 503 at once, and the log gets the first failure and each doubling.
+    private let failures = StoreFailures("recording interactions")
     /// Called after each commit with the batch size (metrics).
     private let onCommit: @Sendable (Int) -> Void
 
+    /// `clock` is the time recorded interactions are compared with (the store's); `waits`
+    /// measures how long callers wait (monotonic unless a test injects one), so a correction of
+    /// the store's clock cannot hold a push past WeChat's 5 s.
     public init(
-        store: any LedgerWriter, policy: WindowPolicy, clock: any WallClock,
+        store: any LedgerWriter, policy: WindowPolicy, clock: any WallClock, waits: (any WallClock)? = nil,
         configuration: Configuration = .init(), logger: Logger,
         onCommit: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.store = store
         self.policy = policy
         self.clock = clock
+        self.waits = waits ?? MonotonicMillis()
         self.configuration = configuration
         self.logger = logger
         self.onCommit = onCommit
@@ -77,9 +113,10 @@ public final class GroupCommitter: Sendable {
     /// Records one interaction; returns once it is durably committed (true) or found to be a
     /// retry already recorded (false).
     public func record(_ interaction: Interaction) async throws -> Bool {
-        try await withCheckedThrowingContinuation { (waiter: Waiter) in
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Bool, any Error>) in
+            let waiter = Waiter(continuation)
             enum Admission { case accepted(CheckedContinuation<Void, Never>?), closed, overloaded }
-            let now = clock.nowMillis()
+            let now = waits.nowMillis()
             let admission: Admission = state.withLock { state in
                 if state.closed { return .closed }
                 if state.pending.count >= configuration.maxPending { return .overloaded }
@@ -95,8 +132,8 @@ public final class GroupCommitter: Sendable {
                 return .accepted(state.writerWaiting)
             }
             switch admission {
-            case .closed: waiter.resume(throwing: Closed())
-            case .overloaded: waiter.resume(throwing: Overloaded())
+            case .closed: waiter.resume(with: .failure(Closed()))
+            case .overloaded: waiter.resume(with: .failure(Overloaded()))
             case .accepted(let wake): wake?.resume()
             }
         }
@@ -108,7 +145,41 @@ public final class GroupCommitter: Sendable {
     /// The writer loop; call once. Runs until `close()` is called and every pending interaction
     /// is written.
     public func run() async {
-        while let batch = await nextBatch() { await commit(batch) }
+        await withDiscardingTaskGroup { group in
+            // The sweep, four times a second, answers whoever has waited too long (`sweep()`).
+            let interval = configuration.sweepInterval
+            group.addTask {
+                while true {
+                    do { try await Task.sleep(for: interval) } catch { return }
+                    self.sweep()
+                }
+            }
+            while let batch = await nextBatch() { await commit(batch) }
+            group.cancelAll()
+        }
+    }
+
+    /// Answers every caller that has waited `answerWithinMillis`: one still queued is refused
+    /// (`Overloaded`: nothing of it was written), one in the running transaction is answered
+    /// `Unanswered`. Returns how many were answered. `run()` calls it; tests call it with an
+    /// injected clock.
+    @discardableResult
+    public func sweep() -> (refused: Int, unanswered: Int) {
+        let cutoff = waits.nowMillis() - configuration.answerWithinMillis
+        let (late, stuck) = state.withLock { state -> ([Waiter], [Waiter]) in
+            var late: [Waiter] = []
+            while let first = state.pending.first, first.since <= cutoff { late.append(state.pending.removeFirst().waiter) }
+            let stuck = state.inFlight.filter { $0.since <= cutoff }.map(\.waiter)
+            if !stuck.isEmpty { state.inFlight.removeAll { $0.since <= cutoff } }
+            return (late, stuck)
+        }
+        for waiter in late { waiter.resume(with: .failure(Overloaded())) }
+        for waiter in stuck { waiter.resume(with: .failure(Unanswered())) }
+        if !stuck.isEmpty {
+            logger.warning("the store has not answered a transaction in time; its pushes were answered 503",
+                           metadata: ["kefu.pushes": "\(stuck.count)", "kefu.answer_within_ms": "\(configuration.answerWithinMillis)"])
+        }
+        return (late.count, stuck.count)
     }
 
     /// Stops accepting; `run()` returns after writing what is already pending.
@@ -128,6 +199,7 @@ public final class GroupCommitter: Sendable {
                 if !state.pending.isEmpty {
                     let count = min(state.pending.count, configuration.maxBatch)
                     let batch = state.pending.prefix(count).map { ($0.interaction, $0.waiter) }
+                    state.inFlight = state.pending.prefix(count).map { ($0.waiter, $0.since) }
                     state.pending.removeFirst(count)
                     return .batch(batch)
                 }
@@ -153,12 +225,15 @@ public final class GroupCommitter: Sendable {
         do {
             let fresh = try await store.record(batch.map(\.0), policy: policy, now: clock.nowMillis())
             onCommit(batch.count)
-            for (index, item) in batch.enumerated() { item.1.resume(returning: fresh[index]) }
+            failures.succeeded(logger: logger)
+            state.withLock { $0.inFlight = [] }
+            for (index, item) in batch.enumerated() { item.1.resume(with: .success(fresh[index])) }
         } catch {
-            logger.error("interaction batch failed", metadata: [
-                "kefu.batch.size": "\(batch.count)", "error": "\(String(reflecting: error))",
-            ])
-            for item in batch { item.1.resume(throwing: error) }
+            state.withLock { $0.inFlight = [] }
+            // No wait here: the next batch is tried at once, so pushes keep being answered (503
+            // while the store fails) rather than piling up; only the log is thinned.
+            failures.failed(error, logger: logger, metadata: ["kefu.batch.size": "\(batch.count)"])
+            for item in batch { item.1.resume(with: .failure(error)) }
         }
     }
 }

@@ -38,15 +38,22 @@ public final class StoreClock: WallClock {
     /// How far the local clock is from the store's, in milliseconds (positive: local is ahead).
     public var localOffsetMillis: Int64 { local.nowMillis() - nowMillis() }
 
-    /// Reads the store's time once.
-    public func sync() async throws {
+    /// Reads the store's time once. A reading whose round trip took longer than `maxRoundTrip`
+    /// is not used when there is an earlier one: its error is up to half the round trip (the
+    /// query may have run at its start or its end), and a reading that waited seconds for a
+    /// connection after PostgreSQL dropped its sessions made the clock jump by seconds — the
+    /// committer then kept pushes waiting past WeChat's 5 s. Returns whether it was used.
+    @discardableResult
+    public func sync(maxRoundTrip: Duration = .milliseconds(250)) async throws -> Bool {
         let sent = ContinuousClock.now
         let storeMillis = try await source.storeTimeMillis()
         let received = ContinuousClock.now
-        let halfTrip = (received - sent) / 2
-        reading.withLock {
+        let roundTrip = received - sent, halfTrip = roundTrip / 2
+        return reading.withLock {
+            guard roundTrip <= maxRoundTrip || $0 == nil else { return false }
             $0 = Reading(storeMillis: storeMillis + halfTrip.components.seconds * 1000 + halfTrip.components.attoseconds / 1_000_000_000_000_000,
                          at: received)
+            return true
         }
     }
 

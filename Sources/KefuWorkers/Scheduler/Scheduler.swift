@@ -16,11 +16,14 @@ public struct Scheduler: Service {
         /// never sends before `due_at`; moving them early means a wave of many thousands due in
         /// one second is already claimable when that second comes.
         public var promotionLeadMillis: Int64
+        /// How a tick that fails again and again is retried (200 ms doubling to 5 s).
+        public var failureBackoff: FailureStreak
         public init(interval: Duration = .milliseconds(200), unknownOutcome: UnknownOutcomePolicy = .skip,
-                    promotionLeadMillis: Int64 = 5_000) {
+                    promotionLeadMillis: Int64 = 5_000, failureBackoff: FailureStreak = FailureStreak()) {
             self.interval = interval
             self.unknownOutcome = unknownOutcome
             self.promotionLeadMillis = promotionLeadMillis
+            self.failureBackoff = failureBackoff
         }
     }
 
@@ -37,6 +40,7 @@ public struct Scheduler: Service {
     }
 
     public func run() async throws {
+        let failures = StoreFailures("the scheduler's tick", backoff: configuration.failureBackoff)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var dueIn: Duration?
             do {
@@ -46,9 +50,16 @@ public struct Scheduler: Service {
                 if let next = [nextDelayed, nextTask].compactMap({ $0 }).min() {
                     dueIn = .milliseconds(max(next - clock.nowMillis(), 5))
                 }
+                failures.succeeded(logger: logger)
             } catch {
-                // A failure because the process is stopping is no failure to report.
-                if !Task.isCancelled { logger.warning("scheduler tick failed", metadata: ["error": "\(String(reflecting: error))"]) }
+                // A failure because the process is stopping is no failure to report. A store
+                // that keeps failing is tried less and less often (up to every 5 s), and wake-ups
+                // do not cut the wait short.
+                if !Task.isCancelled {
+                    let wait = failures.failed(error, logger: logger)
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+                }
+                continue
             }
             await idleWait(store, .schedule, poll: configuration.interval, dueIn: dueIn)
         }

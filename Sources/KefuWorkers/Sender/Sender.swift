@@ -54,6 +54,9 @@ public struct Sender: Service {
     /// WeChat ids for the library files messages name; nil: such messages fail.
     let media: MediaProvider?
     let resolved = ResolvedTemplates()
+    /// Claims, starts and recordings that fail in a row (a full disk, a read-only database):
+    /// each waits longer before the next try, up to 5 s, and the log is thinned to doublings.
+    let storeFailures = StoreFailures("the send queue's store")
 
     public init(store: any SendQueue & AccountReader & AccountPauses, api: any WeChatClient, tokens: TokenProvider, media: MediaProvider? = nil,
                 reachability: WeChatReachability = .init(), clock: any WallClock, owner: String,
@@ -147,12 +150,16 @@ public struct Sender: Service {
                                                           leaseMillis: configuration.leaseMillis)
             var accounts: [String: Account] = [:]
             for appid in Set(claimed.map(\.appid)) { accounts[appid] = try await store.account(appid: appid) }
+            storeFailures.succeeded(logger: logger)
             return .claimed(claimed, accounts, at: now)
         } catch {
             // Claims made in a failed transaction were rolled back; a claim that committed but
             // whose accounts could not be read is retried when its lease expires.
             // A failure because the process is stopping is no failure to report.
-            if !Task.isCancelled { logger.warning("claim failed", metadata: ["error": "\(String(reflecting: error))"]) }
+            if !Task.isCancelled {
+                let wait = storeFailures.failed(error, logger: logger, metadata: ["kefu.step": "claim"])
+                await pause(wait)
+            }
             return .claimed([], [:], at: now)
         }
     }
@@ -166,13 +173,13 @@ public struct Sender: Service {
                 logger.warning("claims lost before their calls went out; another worker has them",
                                metadata: ["kefu.deliveries": "\(ids.count - kept.count)"])
             }
+            storeFailures.succeeded(logger: logger)
             return .started(kept)
         } catch {
             if !Task.isCancelled {
-                logger.warning("marking deliveries started failed", metadata: ["error": "\(String(reflecting: error))",
-                                                                              "kefu.deliveries": "\(ids.count)"])
+                let wait = storeFailures.failed(error, logger: logger, metadata: ["kefu.step": "start", "kefu.deliveries": "\(ids.count)"])
+                await pause(wait)
             }
-            if !Task.isShuttingDownGracefully, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(500)) }
             return .started(nil)
         }
     }
@@ -190,10 +197,10 @@ public struct Sender: Service {
                     "kefu.deliveries": "\(notOwned.count)", "kefu.delivery.ids": "\(notOwned.prefix(10).map(String.init).joined(separator: ","))",
                 ])
             }
+            storeFailures.succeeded(logger: logger)
         } catch {
-            logger.warning("recording send results failed", metadata: ["error": "\(String(reflecting: error))",
-                                                                       "kefu.deliveries": "\(results.count)"])
-            if retry { try? await Task.sleep(for: .milliseconds(500)) }
+            let wait = storeFailures.failed(error, logger: logger, metadata: ["kefu.step": "record", "kefu.deliveries": "\(results.count)"])
+            if retry { await pause(wait) }
             return .recorded(ok: false, retry: retry)
         }
         for (appid, pause) in pauses {
@@ -206,6 +213,12 @@ public struct Sender: Service {
         }
         for result in results { onResult(result) }
         return .recorded(ok: true, retry: retry)
+    }
+
+    /// Waits `duration` after a store failure; a graceful shutdown ends the wait.
+    func pause(_ duration: Duration) async {
+        guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
     }
 
     /// Sends one delivery and decides what became of it.

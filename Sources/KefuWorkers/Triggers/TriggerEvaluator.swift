@@ -24,13 +24,20 @@ public struct TriggerEvaluator: Service {
 
     public func run() async throws {
         var cache = RuleCache()
+        let failures = StoreFailures("trigger evaluation")
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var evaluated = 0
             do {
                 evaluated = try await round(&cache)
+                failures.succeeded(logger: logger)
             } catch {
-                // A failure because the process is stopping is no failure to report.
-                if !Task.isCancelled { logger.warning("trigger evaluation failed", metadata: ["error": "\(String(reflecting: error))"]) }
+                // A failure because the process is stopping is no failure to report. A store
+                // that keeps failing is tried less and less often (up to every 5 s).
+                if !Task.isCancelled {
+                    let wait = failures.failed(error, logger: logger)
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+                }
+                continue
             }
             if evaluated == 0 { await idleWait(store, .interactions, poll: idlePoll) }
         }

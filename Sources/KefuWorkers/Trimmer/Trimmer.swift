@@ -54,6 +54,7 @@ public struct Trimmer: Service {
     }
 
     public func run() async throws {
+        let failures = StoreFailures("trimming the ledger")
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let result = try await pass()
@@ -65,9 +66,11 @@ public struct Trimmer: Service {
                     ])
                 }
                 ledgerSize(try await store.openWindowCounts(now: clock.nowMillis()))
+                failures.succeeded(logger: logger)
             } catch {
-                // A failure because the process is stopping is no failure to report.
-                if !Task.isCancelled { logger.warning("trim pass failed", metadata: ["error": "\(String(reflecting: error))"]) }
+                // A failure because the process is stopping is no failure to report; the pass is
+                // tried again after the interval, and the log gets the first failure and doublings.
+                if !Task.isCancelled { failures.failed(error, logger: logger) }
             }
             let interval = configuration.interval
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }

@@ -13,7 +13,7 @@ struct GroupCommitterTests {
     }
 
     static func committer(_ writer: MemoryLedgerWriter, maxBatch: Int = 512) -> GroupCommitter {
-        GroupCommitter(store: writer, policy: testPolicy, clock: ManualWallClock(1_000), configuration: .init(maxBatch: maxBatch),
+        GroupCommitter(store: writer, policy: testPolicy, clock: ManualWallClock(1_000), waits: ManualWallClock(1_000), configuration: .init(maxBatch: maxBatch),
                        logger: .test())
     }
 
@@ -41,7 +41,7 @@ struct GroupCommitterTests {
     @Test("a store that falls behind: past maxPending waiting, or once a batch's worth waits and the oldest has waited maxWait (injected clock), new interactions are refused at once and recorded nowhere; the admitted all commit, and it takes new ones again once it caught up")
     func overload() async throws {
         let writer = MemoryLedgerWriter(), clock = ManualWallClock(1_000)
-        let committer = GroupCommitter(store: writer, policy: testPolicy, clock: clock,
+        let committer = GroupCommitter(store: writer, policy: testPolicy, clock: clock, waits: clock,
                                        configuration: .init(maxBatch: 10, maxPending: 20, maxWaitMillis: 2_000), logger: .test())
         writer.hold()
         try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -125,5 +125,45 @@ struct GroupCommitterTests {
         committer.close()
         await running
         #expect(writer.batches.flatMap { $0 }.map(\.openid) == ["o7"])
+    }
+
+    @Test("nobody waits past answerWithinMillis (injected clock): a transaction that does not come back answers its callers Unanswered, the queued are refused and written nowhere, and the late outcome is dropped")
+    func answerWithin() async throws {
+        let writer = MemoryLedgerWriter(), clock = ManualWallClock(1_000)
+        let committer = GroupCommitter(store: writer, policy: testPolicy, clock: clock, waits: clock,
+                                       configuration: .init(maxBatch: 4, answerWithinMillis: 4_000, sweepInterval: .seconds(3_600)),
+                                       logger: .test())
+        writer.hold()
+        enum Answer: Equatable { case fresh, refused, unanswered, other }
+        try await withThrowingTaskGroup(of: Answer?.self) { group in
+            group.addTask { await committer.run(); return nil }
+            func call(_ n: Int) {
+                group.addTask {
+                    do { return try await committer.record(Self.interaction(n)) ? .fresh : .other }
+                    catch is GroupCommitter.Overloaded { return .refused }
+                    catch is GroupCommitter.Unanswered { return .unanswered }
+                }
+            }
+            for n in 0..<2 { call(n) }
+            try await eventually("the first transaction to hang") { writer.heldCount == 1 }
+            clock.set(2_000)
+            for n in 2..<5 { call(n) }
+            try await eventually("three queued behind it") { committer.pendingCount == 3 }
+            clock.set(4_999)
+            #expect(committer.sweep() == (0, 0), "nobody has waited 4 s yet")
+            clock.set(5_000)
+            #expect(committer.sweep() == (0, 2), "the hung transaction's callers")
+            clock.set(6_000)
+            #expect(committer.sweep() == (3, 0), "the queued, which waited 4 s too")
+            #expect(committer.pendingCount == 0)
+            writer.release()
+            try await eventually("the late transaction to end") { writer.batches.count == 1 }
+            #expect(try await committer.record(Self.interaction(9)), "it goes on taking pushes")
+            committer.close()
+            var answers: [Answer] = []
+            for try await answer in group { if let answer { answers.append(answer) } }
+            #expect(answers.sorted { "\($0)" < "\($1)" } == [.refused, .refused, .refused, .unanswered, .unanswered])
+        }
+        #expect(writer.batches.map { $0.map(\.openid) } == [["o0", "o1"], ["o9"]], "the refused written nowhere")
     }
 }

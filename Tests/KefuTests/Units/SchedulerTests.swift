@@ -33,7 +33,8 @@ struct SchedulerTests {
         let store = MemorySchedulingStore(), clock = ManualWallClock(100_000)
         store.schedule(task: 7, at: 50_000)
         store.fail(next: 5)
-        let scheduler = Scheduler(store: store, clock: clock, configuration: .init(interval: .milliseconds(5)), logger: .test())
+        let scheduler = Scheduler(store: store, clock: clock, configuration: .init(interval: .milliseconds(5), failureBackoff: FailureStreak(base: .milliseconds(1), cap: .milliseconds(2))),
+                                  logger: .test())
         let group = ServiceGroup(configuration: .init(services: [scheduler], logger: .test()))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

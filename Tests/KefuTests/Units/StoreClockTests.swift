@@ -11,9 +11,12 @@ struct StoreClockTests {
     final class Source: StoreTimeSource {
         let time = Mutex<Int64>(0)
         let failing = Mutex(false)
+        let delay = Mutex(Duration.zero)
         func storeTimeMillis() async throws -> Int64 {
             if failing.withLock({ $0 }) { throw KefuError(.unavailable, "the store is away (test)") }
-            return time.withLock { $0 }
+            let time = time.withLock { $0 }
+            try await Task.sleep(for: delay.withLock { $0 })  // a slow answer (simulated network), not a wait for a condition
+            return time
         }
     }
 
@@ -35,6 +38,22 @@ struct StoreClockTests {
         source.failing.withLock { $0 = true }
         await #expect(throws: KefuError.self) { try await clock.sync() }
         #expect((2_000_000..<2_001_000).contains(clock.nowMillis()), "the last reading, followed")
+    }
+
+    @Test("a reading with a slow round trip is not used once there is a better one: the clock does not jump by half of it")
+    func slowReading() async throws {
+        let source = Source()
+        source.time.withLock { $0 = 1_000_000 }
+        source.delay.withLock { $0 = .milliseconds(300) }
+        let clock = StoreClock(source: source, local: ManualWallClock(5_000_000))
+        #expect(try await clock.sync(), "the first reading is used whatever its round trip")
+        #expect((1_000_000..<1_002_000).contains(clock.nowMillis()))
+        source.time.withLock { $0 = 3_000_000 }
+        #expect(try await clock.sync() == false, "a 300 ms round trip is past the 250 ms allowed")
+        #expect(clock.nowMillis() < 1_010_000, "the earlier reading, followed")
+        source.delay.withLock { $0 = .zero }
+        #expect(try await clock.sync())
+        #expect((3_000_000..<3_001_000).contains(clock.nowMillis()))
     }
 
     @Test("on both stores the store's time is this machine's within a second (one machine here), and readings move forward",
