@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "kefu", targets: ["kefu"]),
         .executable(name: "kefu-bench", targets: ["kefu-bench"]),
+        .executable(name: "kefu-fuzz", targets: ["kefu-fuzz"]),
         .library(name: "WeChatSimulator", targets: ["WeChatSimulator"]),
     ],
     dependencies: [
@@ -47,7 +48,6 @@ let package = Package(
                 "KefuCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -190,6 +190,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The fuzz targets: the parsers that read what strangers send (push XML, the callback
+        // opener, message and rule JSON, multipart), each with what must hold of what it accepts.
+        .target(
+            name: "KefuFuzz",
+            dependencies: [
+                "KefuCore", "WeChatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // libFuzzer's entry when built by `scripts/fuzz` (-sanitize=fuzzer,address -DKEFU_FUZZ);
+        // otherwise a replayer of saved inputs.
+        .executableTarget(
+            name: "kefu-fuzz",
+            dependencies: ["KefuFuzz"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "KefuTestSupport",
             dependencies: [
@@ -206,7 +223,7 @@ let package = Package(
             name: "KefuTests",
             dependencies: [
                 "KefuCore", "WeChatProtocol", "KefuStore", "KefuStoreFactory", "KefuSQL", "KefuSQLite", "KefuPostgres", "KefuWorkers", "KefuApp",
-                "WeChatSimulator", "KefuTestSupport",
+                "WeChatSimulator", "KefuTestSupport", "KefuFuzz",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

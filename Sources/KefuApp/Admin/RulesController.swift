@@ -30,10 +30,10 @@ struct RulesController<Context: RequestContext> {
         let now = clock.nowMillis()
         var rule = DelayedRule(appid: appid, name: "", trigger: .init(kind: nil), delaySeconds: 0,
                                message: .text(content: "-"), createdAt: now, updatedAt: now)
-        for key in ["name", "trigger", "delay_seconds", "message"] where !JSONFields(body).has(key) {
+        for key in DelayedRule.requiredFields where !JSONFields(body).has(key) {
             throw KefuError.invalid(key, "is required")
         }
-        try Self.apply(body, to: &rule)
+        try rule.apply(json: body)
         rule.id = try await store.createRule(rule)
         context.logger.info("rule created", metadata: ["kefu.rule.id": "\(rule.id)", "kefu.appid": "\(appid)"])
         return try JSONBody.object(.created, json(rule))
@@ -53,7 +53,7 @@ struct RulesController<Context: RequestContext> {
         var rule = try await existing(context)
         let body = try await JSONBody.object(from: request, limit: bodyLimit)
         if let appid = try JSONFields(body).string("appid"), appid != rule.appid { throw KefuError.invalid("appid", "cannot be changed") }
-        try Self.apply(body, to: &rule)
+        try rule.apply(json: body)
         rule.updatedAt = clock.nowMillis()
         try await store.updateRule(rule)
         context.logger.info("rule updated", metadata: ["kefu.rule.id": "\(rule.id)", "kefu.rule.enabled": "\(rule.enabled)"])
@@ -76,46 +76,6 @@ struct RulesController<Context: RequestContext> {
              "sent_at": row.sentAt.map { RFC3339.format(millis: $0) } ?? NSNull(),
              "wechat_media_id": row.wechatMedia ?? NSNull(),
              "lateness_ms": row.latenessMillis ?? NSNull()]
-        }
-    }
-
-    /// Applies the fields present in `body`, validating each (422 naming the field).
-    static func apply(_ object: [String: Any], to rule: inout DelayedRule) throws {
-        let body = JSONFields(object)
-        if let name = try body.string("name") {
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else {
-                throw KefuError.invalid("name", "must be 1 to 100 characters")
-            }
-            rule.name = name
-        }
-        if let trigger = try body.object("trigger") {
-            let kinds = DelayedRule.TriggerKind.allCases.map(\.rawValue) + ["any"]
-            let kindText = try trigger.requiredString("kind", hint: ": one of \(kinds.joined(separator: ", "))")
-            guard kinds.contains(kindText) else {
-                throw KefuError.invalid("trigger.kind", "must be one of \(kinds.joined(separator: ", "))")
-            }
-            var key: String?
-            if let text = try trigger.string("key") {
-                guard !text.isEmpty, text.utf8.count <= 128 else { throw KefuError.invalid("trigger.key", "must be 1 to 128 characters") }
-                guard kindText != "any" else { throw KefuError.invalid("trigger.key", "is not allowed with kind any") }
-                key = text
-            }
-            rule.trigger = .init(kind: DelayedRule.TriggerKind(rawValue: kindText), key: key)
-        }
-        if body.has("delay_seconds") {
-            guard let delay = try body.integer("delay_seconds"), (0...DelayedRule.maxDelaySeconds).contains(delay) else {
-                throw KefuError.invalid("delay_seconds", "must be a whole number from 0 to \(DelayedRule.maxDelaySeconds)")
-            }
-            rule.delaySeconds = delay
-        }
-        if let message = try MessageInput.read(body, current: rule.message) { rule.message = message }
-        if let value = try body.bool("enabled") { rule.enabled = value }
-        if let value = try body.bool("once_per_follower") { rule.oncePerFollower = value }
-        if body.has("cooldown_seconds") {
-            guard let value = try body.integer("cooldown_seconds"), (0...30 * 86_400).contains(value) else {
-                throw KefuError.invalid("cooldown_seconds", "must be a whole number from 0 to 2592000")
-            }
-            rule.cooldownSeconds = value
         }
     }
 

@@ -90,7 +90,7 @@ extension ConsoleController {
         do {
             filled = try await MessageComposer.uploadOnTheSpot(form, appid: appid, limits: limits, store: store, clock: clock)
             let message = try MessageComposer.message(filled)
-            // The API's own checks (RulesController.apply), from the same JSON the API takes.
+            // The API's own checks (DelayedRule.apply), from the same JSON the API takes.
             var body: [String: Any] = [
                 "name": filled["name"], "message": message.jsonObject,
                 "trigger": ["kind": filled["trigger_kind"]].merging(filled.nonEmpty("trigger_key").map { ["key": $0] } ?? [:]) { a, _ in a },
@@ -101,7 +101,7 @@ extension ConsoleController {
             let now = clock.nowMillis()
             var rule = existing ?? DelayedRule(appid: appid, name: "", trigger: .init(kind: nil), delaySeconds: 0,
                                                message: .text(content: "-"), createdAt: now, updatedAt: now)
-            try RulesController<Context>.apply(body, to: &rule)
+            try rule.apply(json: body)
             rule.updatedAt = now
             if existing == nil {
                 rule.id = try await store.createRule(rule)

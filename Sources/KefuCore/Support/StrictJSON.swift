@@ -109,9 +109,23 @@ public enum StrictJSON {
                         index += 1
                     case UInt8(ascii: "u"):
                         index += 1
-                        for _ in 0..<4 {
-                            guard index < bytes.count, isHex(bytes[index]) else { throw fail("\\u must be followed by four hex digits") }
-                            index += 1
+                        let unit = try codeUnit()
+                        // UTF-16 surrogates come in pairs: a lone one is no character (RFC 8259
+                        // §8.2), and Foundation refuses the body; found by scripts/fuzz.
+                        switch unit {
+                        case 0xD800...0xDBFF:
+                            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                                throw fail("\\u\(hex(unit)) is the first half of a surrogate pair; a \\uDC00–\\uDFFF must follow it")
+                            }
+                            index += 2
+                            let low = try codeUnit()
+                            guard (0xDC00...0xDFFF).contains(low) else {
+                                throw fail("\\u\(hex(unit)) is the first half of a surrogate pair; \\u\(hex(low)) cannot follow it")
+                            }
+                        case 0xDC00...0xDFFF:
+                            throw fail("\\u\(hex(unit)) is the second half of a surrogate pair, without its first half")
+                        default:
+                            break
                         }
                     default:
                         throw fail("\\\(Character(Unicode.Scalar(bytes[index]))) is not a JSON escape")
@@ -125,6 +139,23 @@ public enum StrictJSON {
                 }
             }
             throw fail("the body ends inside a string")
+        }
+
+        /// The four hex digits after `\\u`, as a UTF-16 code unit.
+        mutating func codeUnit() throws(Failure) -> UInt16 {
+            var unit: UInt16 = 0
+            for _ in 0..<4 {
+                guard index < bytes.count, isHex(bytes[index]) else { throw fail("\\u must be followed by four hex digits") }
+                let digit = bytes[index]
+                unit = unit << 4 | UInt16(digit <= UInt8(ascii: "9") ? digit - UInt8(ascii: "0") : (digit | 0x20) - UInt8(ascii: "a") + 10)
+                index += 1
+            }
+            return unit
+        }
+
+        func hex(_ unit: UInt16) -> String {
+            let digits = String(unit, radix: 16, uppercase: true)
+            return String(repeating: "0", count: 4 - digits.count) + digits
         }
 
         /// One well-formed UTF-8 sequence (no overlongs, no surrogates, nothing past U+10FFFF).
@@ -149,6 +180,18 @@ public enum StrictJSON {
         }
 
         mutating func number() throws(Failure) {
+            let start = index
+            try numberSyntax()
+            // A number past a Double's range is JSON by the grammar, but Foundation refuses the
+            // body (and no field of kefu's takes one); found by scripts/fuzz.
+            let text = String(decoding: bytes[start..<index], as: UTF8.self)
+            guard let value = Double(text), value.isFinite else {
+                index = start
+                throw fail("the number \(text.prefix(24))\(text.count > 24 ? "…" : "") is out of range")
+            }
+        }
+
+        mutating func numberSyntax() throws(Failure) {
             if peek(UInt8(ascii: "-")) { index += 1 }
             guard index < bytes.count, isDigit(bytes[index]) else { throw fail("expected a digit in a number") }
             if bytes[index] == UInt8(ascii: "0") {

@@ -1,10 +1,8 @@
 import Foundation
-import MultipartKit
 import NIOCore
 
-/// A `multipart/form-data` body read whole with MultipartKit's parser (vapor/multipart-kit): its
-/// parts with their field names, filenames and bytes — what WeChat's media upload takes, and
-/// kefu's own media library. A body that is not multipart, that breaks the syntax, or that stops
+/// A `multipart/form-data` body read whole: its parts with their field names, filenames and
+/// bytes — what WeChat's media upload takes, and kefu's own media library. A body that is not multipart, that breaks the syntax, or that stops
 /// before its closing boundary is `Malformed`, saying so.
 public struct MultipartForm: Sendable {
     public struct Part: Sendable {
@@ -46,52 +44,98 @@ public struct MultipartForm: Sendable {
         throw Malformed("multipart/form-data without a valid boundary parameter")
     }
 
+    /// Reads a whole body (already collected, within the request's size limit): RFC 2046's
+    /// delimiters (`--boundary` at the start or after CRLF), each part's header lines up to a
+    /// blank line, its bytes up to the next delimiter, and the closing `--boundary--`.
+    ///
+    /// Written here rather than with MultipartKit's parser: that parser (4.7) looks up each byte
+    /// of a header name in a 128-entry table, so a byte of 0x80 or more in a part's header name
+    /// crashed the process — `scripts/fuzz` found it, from a media upload any operator can send.
+    /// A whole-body reader is short, and the fuzzer holds it (`multipart` target).
     public init(body: ByteBuffer, boundary: String) throws(Malformed) {
-        let parser = MultipartParser(boundary: boundary)
+        let bytes = body.readableBytesView
+        let dashBoundary = Array("--\(boundary)".utf8), delimiter = Array("\r\n--\(boundary)".utf8)
+        // The first delimiter: at the very start, or after the preamble's CRLF.
+        var cursor: ByteBufferView.Index
+        if bytes.starts(with: dashBoundary) {
+            cursor = bytes.startIndex + dashBoundary.count
+        } else if let found = Self.find(delimiter, in: bytes, from: bytes.startIndex) {
+            cursor = found + delimiter.count
+        } else {
+            throw Malformed("the multipart body has no boundary line")
+        }
         var parts: [Part] = []
-        var current: Part?
-        var headerCount = 0
-        var tooMany = false
-        parser.onHeader = { name, value in
-            if current == nil { current = Part(body: []) }
-            headerCount += 1
-            switch name.lowercased() {
-            case "content-disposition":
-                current?.name = Self.parameter("name", in: value)
-                current?.filename = Self.parameter("filename", in: value)
-            case "content-type":
-                current?.contentType = value
-            default:
-                break
+        while true {
+            // After a delimiter: `--` closes the body (the epilogue is ignored); else optional
+            // transport padding and CRLF start a part.
+            if bytes[cursor...].starts(with: [UInt8(ascii: "-"), UInt8(ascii: "-")]) { break }
+            while cursor < bytes.endIndex, bytes[cursor] == UInt8(ascii: " ") || bytes[cursor] == UInt8(ascii: "\t") { cursor += 1 }
+            guard bytes[cursor...].starts(with: Self.crlf) else {
+                throw Malformed(cursor == bytes.endIndex ? "the multipart body is truncated: it ends before its closing boundary"
+                                                         : "the multipart body is malformed: a boundary line goes on after the boundary")
             }
-        }
-        // A part's bytes are gathered in a ByteBuffer (copied in blocks) and turned into an array
-        // once, when the part is complete: a 10 MB file arrives in many pieces.
-        var gathered = ByteBuffer()
-        parser.onBody = { buffer in
-            if current == nil { current = Part(body: []) }
-            gathered.writeBuffer(&buffer)
-        }
-        parser.onPartComplete = {
-            if var part = current {
-                part.body = gathered.readBytes(length: gathered.readableBytes) ?? []
-                if parts.count >= Self.maxParts { tooMany = true } else { parts.append(part) }
+            cursor += 2
+            guard parts.count < Self.maxParts else { throw Malformed("the multipart body has more than \(Self.maxParts) parts") }
+            var part = Part(body: [])
+            var headers = 0
+            // Header lines, up to the blank line.
+            while true {
+                guard let end = Self.find(Self.crlf, in: bytes, from: cursor) else {
+                    throw Malformed("the multipart body is truncated: a part's headers do not end")
+                }
+                if end == cursor { cursor += 2; break }
+                headers += 1
+                guard headers <= Self.maxHeaders else { throw Malformed("a part of the multipart body has more than \(Self.maxHeaders) header lines") }
+                let line = bytes[cursor..<end]
+                guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
+                      line[..<colon].allSatisfy(Self.isTokenByte) else {
+                    throw Malformed("the multipart body is malformed: a part's header line is not `Name: value`")
+                }
+                let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                switch String(decoding: line[..<colon], as: UTF8.self).lowercased() {
+                case "content-disposition":
+                    part.name = Self.parameter("name", in: value)
+                    part.filename = Self.parameter("filename", in: value)
+                case "content-type":
+                    part.contentType = value
+                default:
+                    break
+                }
+                cursor = end + 2
             }
-            gathered.clear()
-            current = nil
-        }
-        do {
-            try parser.execute(body)
-        } catch {
-            throw Malformed("the multipart body is malformed")
-        }
-        guard !tooMany else { throw Malformed("the multipart body has more than \(Self.maxParts) parts") }
-        // A part still open, or no closing delimiter: the body was cut short.
-        let closing = Array("--\(boundary)--".utf8)
-        guard current == nil, Self.contains(body.readableBytesView, closing) else {
-            throw Malformed("the multipart body is truncated: it ends before its closing boundary")
+            // The part's bytes, up to the next delimiter.
+            guard let next = Self.find(delimiter, in: bytes, from: cursor) else {
+                throw Malformed("the multipart body is truncated: it ends before its closing boundary")
+            }
+            part.body = Array(bytes[cursor..<next])
+            parts.append(part)
+            cursor = next + delimiter.count
         }
         self.parts = parts
+    }
+
+    /// Header lines a part may have at most: a form's parts have two or three.
+    public static let maxHeaders = 16
+    static let crlf: [UInt8] = [13, 10]
+
+    /// RFC 7230's `tchar`: what a header name is made of.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"): true
+        default: Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+    }
+
+    /// Where `needle` first occurs in `bytes` at or after `start`.
+    static func find(_ needle: [UInt8], in bytes: ByteBufferView, from start: ByteBufferView.Index) -> ByteBufferView.Index? {
+        guard let first = needle.first, bytes.endIndex - start >= needle.count else { return nil }
+        var index = start
+        let last = bytes.endIndex - needle.count
+        while index <= last {
+            if bytes[index] == first, bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
     }
 
     /// `name="value"` (or unquoted) in a header value such as Content-Disposition.
@@ -116,16 +160,5 @@ public struct MultipartForm: Sendable {
             return String(value.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces)
         }
         return nil
-    }
-
-    static func contains(_ bytes: ByteBufferView, _ needle: [UInt8]) -> Bool {
-        guard bytes.count >= needle.count, let first = needle.first else { return false }
-        // From the end: the closing delimiter is the body's last line.
-        var index = bytes.endIndex - needle.count
-        while index >= bytes.startIndex {
-            if bytes[index] == first, bytes[index..<(index + needle.count)].elementsEqual(needle) { return true }
-            index -= 1
-        }
-        return false
     }
 }

@@ -6,6 +6,7 @@ import Testing
 struct StrictJSONTests {
     @Test("RFC 8259 documents pass", arguments: [
         #"{}"#, #"[]"#, #"{"a": [1, -2.5e+3, 0, 0.0, true, false, null, "x\u00e9\n\"\\/"]}"#, #" "双十一" "#, "1", "\n\t{ \"k\" : {} }\r\n",
+        #"["\ud83d\ude00", "\uD83D\uDE00x", "\uffff\u0000"]"#,
     ])
     func accepts(_ text: String) throws {
         try StrictJSON.check(Array(text.utf8))
@@ -23,6 +24,14 @@ struct StrictJSONTests {
         (#"{"a": 1"#, 1, 8, "ends inside an object"),
         ("", 1, 1, "empty"),
         (#"{"a" 1}"#, 1, 6, "':'"),
+        // Lone UTF-16 surrogates (scripts/fuzz found StrictJSON passing them to a Foundation that refuses them).
+        (#"{"a": "-\ude00"}"#, 1, 15, "second half of a surrogate pair"),
+        (#"{"a": "\ud83d"}"#, 1, 14, "first half of a surrogate pair"),
+        (#"{"a": "\ud83dx"}"#, 1, 14, "first half of a surrogate pair"),
+        (#"{"a": "\ud83d\u0041"}"#, 1, 20, "cannot follow it"),
+        // A number past a Double's range (found by scripts/fuzz, like the surrogates).
+        (#"{"delay_seconds": 99e992}"#, 1, 19, "out of range"),
+        (#"[-1e309]"#, 1, 2, "out of range"),
     ])
     func refuses(_ text: String, line: Int, column: Int, reason: String) {
         #expect(throws: StrictJSON.Failure.self) { try StrictJSON.check(Array(text.utf8)) }
