@@ -6,6 +6,8 @@ public enum BenchPhase: String, Sendable, Codable, CaseIterable {
     case fanOut = "fan-out"
     case delayed
     case store
+    /// Not in the default run: `--phases soak --minutes N`.
+    case soak
 }
 
 /// What `kefu bench` measured, written as JSON and printed as a table.
@@ -69,6 +71,18 @@ public struct BenchReport: Codable, Sendable {
         row("store: the same in this process's CPU", "") { b in
             b.store.map { "\(f($0.cpuFixedMicrosPerBatch)) + \(f($0.cpuMicrosPerInteraction, 1)) µs" } ?? "–"
         }
+        row("soak: serve / workers RSS, minute 2 → last", "flat") { b in
+            b.soak.map { s in
+                guard let first = s.samples.dropFirst().first, let last = s.samples.last else { return "–" }
+                return "\(f(first.serveResidentMiB)) → \(f(last.serveResidentMiB)) / \(f(first.workersResidentMiB)) → \(f(last.workersResidentMiB)) MiB"
+            } ?? "–"
+        }
+        row("soak: fds serve / workers, store connections, minute 2 → last", "flat") { b in
+            b.soak.map { s in
+                guard let first = s.samples.dropFirst().first, let last = s.samples.last else { return "–" }
+                return "\(first.serveDescriptors) → \(last.serveDescriptors) / \(first.workersDescriptors) → \(last.workersDescriptors), \(first.storeConnections) → \(last.storeConnections)"
+            } ?? "–"
+        }
         return lines.joined(separator: "\n")
     }
 }
@@ -81,6 +95,7 @@ public struct BackendReport: Codable, Sendable {
     public var fanOut: FanOutReport?
     public var delayed: DelayedReport?
     public var store: StoreCostReport?
+    public var soak: SoakReport?
 }
 
 /// What recording a batch costs the store, measured without HTTP: batches of several sizes go

@@ -24,8 +24,11 @@ public struct BenchRunner: Sendable {
         public var sendSeconds = 20
         /// Interactions per round of the store phase, at each batch size.
         public var storeInteractions = 5_000
+        /// The soak phase: how long, and how many pushes a second.
+        public var soakMinutes = 30
+        public var soakPushRate = 100
         public var backends: [StoreBackend] = StoreBackend.allCases
-        public var phases: Set<BenchPhase> = Set(BenchPhase.allCases)
+        public var phases: Set<BenchPhase> = Set(BenchPhase.allCases).subtracting([.soak])
         public var jsonPath = "bench.json"
         public init() {}
     }
@@ -69,6 +72,7 @@ public struct BenchRunner: Sendable {
                 if configuration.phases.contains(.store) { result.store = try await storeCost(url: url) }
                 if configuration.phases.contains(.fanOut) { result.fanOut = try await fanOut(url: url, directory: directory) }
                 if configuration.phases.contains(.delayed) { result.delayed = try await delayed(url: url, directory: directory) }
+                if configuration.phases.contains(.soak) { result.soak = try await soak(url: url, directory: directory) }
                 report.backends.append(result)
             }
         } catch {
@@ -374,7 +378,8 @@ public struct BenchRunner: Sendable {
     }
 
     func createAccount(_ account: Account, on serve: KefuProcess) async throws {
-        var body: [String: Any] = ["appid": account.appid, "app_secret": account.appSecret, "token": account.token]
+        var body: [String: Any] = ["appid": account.appid, "app_secret": account.appSecret, "token": account.token,
+                                   "send_rate": account.sendRate]
         if let key = account.encodingAESKey { body["encoding_aes_key"] = key }
         let reply = try await TestHTTP.post("\(serve.baseURL)/api/v1/accounts", TestHTTP.json(body),
                                             headers: [("Authorization", "Bearer \(adminToken)")])

@@ -34,8 +34,12 @@ struct Bench: AsyncParsableCommand {
     var storeInteractions = 5_000
     @Option(help: "Backends, comma-separated: sqlite, postgres.")
     var backends = "sqlite,postgres"
-    @Option(help: "Parts to measure, comma-separated: ingestion, fan-out, delayed, store.")
+    @Option(help: "Parts to measure, comma-separated: ingestion, fan-out, delayed, store, soak (not run unless named).")
     var phases = "ingestion,fan-out,delayed,store"
+    @Option(help: "Soak phase: minutes of steady pushes and sends, sampled each minute.")
+    var minutes = 30
+    @Option(help: "Soak phase: pushes a second (each answered by a delayed rule's send).")
+    var soakPushRate = 100
     @Option(help: "Where to write the JSON report.")
     var json = "bench.json"
 
@@ -55,6 +59,8 @@ struct Bench: AsyncParsableCommand {
         configuration.delaySeconds = try check(delaySeconds, "delay-seconds", 1...3600)
         configuration.sendSeconds = try check(sendSeconds, "send-seconds", 1...3600)
         configuration.storeInteractions = try check(storeInteractions, "store-interactions", 100...1_000_000)
+        configuration.soakMinutes = try check(minutes, "minutes", 1...1440)
+        configuration.soakPushRate = try check(soakPushRate, "soak-push-rate", 1...5_000)
         configuration.jsonPath = json
         configuration.backends = try Self.list(backends, option: "backends")
         configuration.phases = Set(try Self.list(phases, option: "phases"))

@@ -1,0 +1,173 @@
+import Foundation
+import KefuCore
+import KefuTestSupport
+
+/// The soak phase: `kefu serve` and `kefu worker --processes 2` under a steady load for
+/// `soakMinutes` — the simulator pushes `soakPushRate` text messages a second from a pool of
+/// followers, and a delayed rule answers each 10 s later, so about as many sends a second go out
+/// — sampling at each minute every kefu process's resident memory and open file descriptors and
+/// the store's connections (PostgreSQL: sessions on the database; SQLite: descriptors open on the
+/// database file). A leak shows as a line that keeps rising; flat lines are what is expected.
+extension BenchRunner {
+    func soak(url: String, directory: TemporaryDirectory) async throws -> SoakReport {
+        let simulator = try KefuProcess(arguments: ["simulator", "--port", "0", "--log-level", "warning"], directory: directory.path,
+                                        logName: "simulator-soak")
+        try await simulator.waitUntilListening()
+        let serve = try KefuProcess(arguments: ["serve", "--port", "0", "--workers", "0", "--database", url, "--log-level", "warning",
+                                                "--wechat-api", simulator.baseURL],
+                                    environment: ["KEFU_ADMIN_TOKEN": adminToken], directory: directory.path, logName: "serve-soak")
+        try await serve.waitUntilListening()
+        let workers = try KefuProcess(arguments: ["worker", "--processes", "2", "--database", url, "--log-level", "warning",
+                                                  "--wechat-api", simulator.baseURL, "--metrics-port", "0"],
+                                      directory: directory.path, logName: "workers-soak")
+        var account = TestAccounts.plain(77)
+        account.sendRate = 10_000
+        try await createAccount(account, on: serve)
+        let added = try await TestHTTP.post("\(simulator.baseURL)/sim/accounts", TestHTTP.json([
+            "appid": account.appid, "secret": account.appSecret, "token": account.token, "daily_quota": 100_000_000,
+            "callback_url": "\(serve.baseURL)/wechat/\(account.appid)",
+        ] as [String: Any]))
+        guard added.status == 201 else { throw BenchError(message: "simulator account not created: \(added.body)") }
+        let rule = try await TestHTTP.post("\(serve.baseURL)/api/v1/rules", TestHTTP.json([
+            "appid": account.appid, "name": "soak", "trigger": ["kind": "message"], "delay_seconds": 10,
+            "message": ["msgtype": "text", "text": ["content": "收到，谢谢"]],
+        ] as [String: Any]), headers: [("Authorization", "Bearer \(adminToken)")])
+        guard rule.status == 201 else { throw BenchError(message: "rule not created: \(rule.body)") }
+
+        let minutes = configuration.soakMinutes, rate = configuration.soakPushRate, pool = 5_000
+        say("soak: \(minutes) min, \(rate) pushes/s through the simulator from \(pool) followers, each answered by a rule 10 s later")
+        var samples: [SoakReport.Minute] = []
+        var pushed = 0, refused = 0, lastSent = 0
+        let start = ContinuousClock.now
+        do {
+            for minute in 1...minutes {
+                // One second at a time: `rate` pushes played through the simulator (which retries
+                // a 503 as WeChat does), then what is left of the second.
+                let minuteEnd = start + .seconds(60 * minute)
+                while ContinuousClock.now < minuteEnd {
+                    let second = ContinuousClock.now
+                    let actions = (0..<rate).map { i -> [String: Any] in
+                        ["openid": "oSoak\((pushed + i) % pool)", "kind": "text", "content": "soak \(pushed + i)"]
+                    }
+                    let played = try await TestHTTP.post("\(simulator.baseURL)/sim/play", TestHTTP.json([
+                        "appid": account.appid, "actions": actions, "concurrency": 16,
+                    ] as [String: Any]))
+                    let acknowledged = played.json?["acknowledged"] as? Int ?? 0
+                    pushed += rate
+                    refused += rate - acknowledged
+                    let spent = ContinuousClock.now - second
+                    if spent < .seconds(1) { try await Task.sleep(for: .seconds(1) - spent) }  // pacing, not a wait for a condition
+                }
+                let sent = try await simulatorMessages(account, simulator: simulator)
+                var sample = try await Self.sample(serve: serve.process.processIdentifier, supervisor: workers.process.processIdentifier, url: url)
+                sample.minute = minute
+                sample.pushes = pushed
+                sample.sends = sent
+                sample.sendsThisMinute = sent - lastSent
+                lastSent = sent
+                samples.append(sample)
+                say(String(format: "soak %2d min: %7d pushes (%d unanswered), %7d sent (%5d this minute) | serve %5.1f MiB %3d fds | workers %5.1f MiB %3d fds | store connections %d",
+                           minute, pushed, refused, sent, sample.sendsThisMinute, sample.serveResidentMiB, sample.serveDescriptors,
+                           sample.workersResidentMiB, sample.workersDescriptors, sample.storeConnections))
+            }
+        } catch {
+            try? await workers.stop()
+            try? await serve.stop()
+            try? await simulator.stop()
+            throw error
+        }
+        try await workers.stop()
+        try await serve.stop()
+        try await simulator.stop()
+        let report = SoakReport(minutes: minutes, pushRate: rate, pushes: pushed, unanswered: refused, samples: samples)
+        say(report.summary)
+        return report
+    }
+
+    /// One minute's sample of the processes and the store.
+    static func sample(serve: Int32, supervisor: Int32, url: String) async throws -> SoakReport.Minute {
+        let workers = [supervisor] + children(of: supervisor)
+        var sample = SoakReport.Minute()
+        sample.serveResidentMiB = residentMiB(serve)
+        sample.serveDescriptors = descriptors(serve).count
+        sample.workersResidentMiB = workers.map(residentMiB).reduce(0, +)
+        sample.workersDescriptors = workers.map { descriptors($0).count }.reduce(0, +)
+        sample.workerProcesses = workers.count
+        if url.hasPrefix("postgres") {
+            let name = URL(string: url)?.lastPathComponent ?? ""
+            let count = try await PostgresCluster.shared().column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = '\(name)'",
+                                                                  database: "postgres")
+            sample.storeConnections = Int(count.first.flatMap { $0 } ?? "0") ?? 0
+        } else {
+            let file = String(url.dropFirst("sqlite:".count))
+            sample.storeConnections = ([serve] + workers).flatMap(descriptors).filter { $0 == file }.count
+        }
+        return sample
+    }
+
+    /// VmRSS, in MiB.
+    static func residentMiB(_ pid: Int32) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kib / 1024
+    }
+
+    /// What each open descriptor of a process points at.
+    static func descriptors(_ pid: Int32) -> [String] {
+        let directory = "/proc/\(pid)/fd"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\($0)") }
+    }
+
+    /// A process's children (its worker processes).
+    static func children(of pid: Int32) -> [Int32] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.flatMap { task -> [Int32] in
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
+            return text.split(separator: " ").compactMap { Int32($0) }
+        }
+    }
+}
+
+/// What the soak phase saw, minute by minute.
+public struct SoakReport: Codable, Sendable {
+    public struct Minute: Codable, Sendable {
+        var minute = 0
+        var pushes = 0
+        var sends = 0
+        var sendsThisMinute = 0
+        var serveResidentMiB = 0.0
+        var serveDescriptors = 0
+        /// The worker supervisor and its processes, summed.
+        var workersResidentMiB = 0.0
+        var workersDescriptors = 0
+        var workerProcesses = 0
+        var storeConnections = 0
+    }
+
+    var minutes: Int
+    var pushRate: Int
+    var pushes: Int
+    /// Pushes the simulator gave up on (kefu never answered success within its retries).
+    var unanswered: Int
+    var samples: [Minute]
+
+    /// From the second minute (the first includes start-up and warming) to the last.
+    var summary: String {
+        guard let first = samples.dropFirst().first ?? samples.first, let last = samples.last else { return "soak: no samples" }
+        func range(_ values: [Double]) -> String { String(format: "%.1f–%.1f", values.min() ?? 0, values.max() ?? 0) }
+        let steady = samples.dropFirst()
+        return String(format: """
+            soak summary (minute %d to %d): serve RSS %@ MiB (%+.1f), workers RSS %@ MiB (%+.1f), \
+            serve fds %d–%d, worker fds %d–%d, store connections %d–%d, %d of %d pushes unanswered
+            """,
+            first.minute, last.minute,
+            range(steady.map(\.serveResidentMiB)), last.serveResidentMiB - first.serveResidentMiB,
+            range(steady.map(\.workersResidentMiB)), last.workersResidentMiB - first.workersResidentMiB,
+            steady.map(\.serveDescriptors).min() ?? 0, steady.map(\.serveDescriptors).max() ?? 0,
+            steady.map(\.workersDescriptors).min() ?? 0, steady.map(\.workersDescriptors).max() ?? 0,
+            steady.map(\.storeConnections).min() ?? 0, steady.map(\.storeConnections).max() ?? 0,
+            unanswered, pushes)
+    }
+}
