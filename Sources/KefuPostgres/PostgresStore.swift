@@ -54,6 +54,20 @@ public final class PostgresStore: KefuStore {
         self.logger = logger
     }
 
+    /// How every kefu session tells PostgreSQL to give up on a client that went silent — a host
+    /// cut off by the network, whose packets vanish, never closes its connection. Without these a
+    /// worker cut off in the middle of a claim kept the account's send bucket row-locked until
+    /// the server's TCP keepalive noticed (two hours by default), and no other worker could send
+    /// for that account: the partition test (`NetworkPartitionTests`) found it. kefu's
+    /// transactions take milliseconds between statements, so one idle in a transaction for 10 s
+    /// is a dead client; its locks are released when the server ends it. The keepalives and the
+    /// TCP user timeout end a silent connection within about 25 s even outside a transaction.
+    static let sessionSettings: [(String, String)] = [
+        ("idle_in_transaction_session_timeout", "10s"),
+        ("tcp_keepalives_idle", "10"), ("tcp_keepalives_interval", "5"), ("tcp_keepalives_count", "3"),
+        ("tcp_user_timeout", "25000"),
+    ]
+
     /// Opens a store for a `postgres://user:password@host:port/database` URL. Connections are made
     /// lazily, once `run()` runs: opening succeeds while the database is down, and operations fail
     /// (`.unavailable`) until it is back.
@@ -65,6 +79,7 @@ public final class PostgresStore: KefuStore {
         configuration.options.maximumConnections = settings.poolSize
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = Duration.seconds(2)
+        configuration.options.additionalStartupParameters = sessionSettings
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let connection = PostgresConnection.Configuration(
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,

@@ -8,6 +8,8 @@ public final class KefuProcess: @unchecked Sendable {
     public let process: Process
     public let logPath: String
     public private(set) var port: Int = 0
+    /// Where it listens, as it said (loopback unless it was given another address).
+    public private(set) var host = "127.0.0.1"
 
     /// The built `kefu` executable: beside the test bundle, or `KEFU_BINARY`.
     public static var binary: String {
@@ -59,6 +61,9 @@ public final class KefuProcess: @unchecked Sendable {
             let digits = rest[rest.index(after: colon)...].prefix { $0.isNumber }
             guard let port = Int(digits), port > 0 else { return false }
             self.port = port
+            // A process listening on one address of a lab host (`NetworkLab`) is reached there.
+            let address = String(rest[..<colon])
+            if address != "0.0.0.0", address != "::", !address.isEmpty { self.host = address }
             return true
         }
         return port
@@ -68,7 +73,7 @@ public final class KefuProcess: @unchecked Sendable {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var baseURL: String { "http://\(host):\(port)" }
 
     /// SIGTERM, then wait for the exit.
     public func stop(timeout: Duration = .seconds(30)) async throws {

@@ -9,6 +9,9 @@ import Synchronization
 public final class PostgresCluster: Sendable {
     public let port: Int
     public let directory: String
+    /// The address it listens on; and the network namespace it runs in, if not the test's.
+    public let host: String
+    let namespace: String?
     let binDirectory: String
     public static let user = "kefu"
 
@@ -39,8 +42,12 @@ public final class PostgresCluster: Sendable {
     private let settings: Settings
 
     /// Starts a new cluster (its own, for tests that stop or restart PostgreSQL).
-    public init(settings: Settings = .throwaway) throws {
+    /// `namespace`/`host`: a server inside a network namespace (`NetworkLab`), listening on
+    /// that host's address.
+    public init(settings: Settings = .throwaway, namespace: String? = nil, host: String = "127.0.0.1") throws {
         self.settings = settings
+        self.namespace = namespace
+        self.host = host
         binDirectory = try Self.findBinaries()
         directory = "/tmp/kefu-pg-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -48,11 +55,19 @@ public final class PostgresCluster: Sendable {
             _ = try Self.run("/bin/chown", ["postgres:postgres", directory])
         }
         try Self.runAsOwner(binDirectory + "/initdb", ["-D", directory + "/data", "-U", Self.user, "-A", "trust", "--no-sync", "-E", "UTF8"])
+        if host != "127.0.0.1" {
+            // initdb trusts loopback only; a lab's hosts connect over its own network.
+            let hba = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/data/pg_hba.conf"))
+            try hba.seekToEnd()
+            try hba.write(contentsOf: Data("host all all 10.77.0.0/16 trust\n".utf8))
+            try hba.close()
+        }
         var lastError: (any Error)?
         for _ in 0..<5 {
             let candidate = Int.random(in: 20_000...45_000)
             do {
-                try Self.runAsOwner(binDirectory + "/pg_ctl", Self.startArguments(directory: directory, port: candidate, settings: settings))
+                try Self.runAsOwner(binDirectory + "/pg_ctl", Self.startArguments(directory: directory, port: candidate, settings: settings, host: host),
+                                    namespace: namespace)
                 port = candidate
                 Self.running.withLock { $0[directory] = binDirectory }
                 Self.registerCleanup()
@@ -119,7 +134,7 @@ public final class PostgresCluster: Sendable {
         let name = database.split(separator: "/").last.map(String.init) ?? database
         let logger = Logger.test("test-pg")
         let configuration = PostgresConnection.Configuration(
-            host: "127.0.0.1", port: port, username: Self.user, password: nil, database: name, tls: .disable)
+            host: host, port: port, username: Self.user, password: nil, database: name, tls: .disable)
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         do {
             let result = try await body(connection, logger)
@@ -131,7 +146,7 @@ public final class PostgresCluster: Sendable {
         }
     }
 
-    public func url(database: String) -> String { "postgres://\(Self.user)@127.0.0.1:\(port)/\(database)" }
+    public func url(database: String) -> String { "postgres://\(Self.user)@\(host):\(port)/\(database)" }
 
     /// Stops the server: `fast` (clients disconnected, clean shutdown) or `immediate` (like a crash).
     public func stopServer(mode: String = "fast") throws {
@@ -139,7 +154,8 @@ public final class PostgresCluster: Sendable {
     }
 
     public func startServer() throws {
-        try Self.runAsOwner(binDirectory + "/pg_ctl", Self.startArguments(directory: directory, port: port, settings: settings))
+        try Self.runAsOwner(binDirectory + "/pg_ctl", Self.startArguments(directory: directory, port: port, settings: settings, host: host),
+                            namespace: namespace)
     }
 
     /// Runs `body` while another session holds `EXCLUSIVE` on `table` (reads go on, writes wait):
@@ -163,7 +179,7 @@ public final class PostgresCluster: Sendable {
     /// `pg_dump` of a database (plain SQL text): what a backup of it holds.
     public func dump(database url: String) throws -> String {
         let name = String(url.split(separator: "/").last ?? "")
-        return try Self.runAsOwner(binDirectory + "/pg_dump", ["-h", "127.0.0.1", "-p", "\(port)", "-U", Self.user, "--no-password", name])
+        return try Self.runAsOwner(binDirectory + "/pg_dump", ["-h", host, "-p", "\(port)", "-U", Self.user, "--no-password", name])
     }
 
     /// Stops the server and removes its files.
@@ -173,8 +189,8 @@ public final class PostgresCluster: Sendable {
         Self.running.withLock { _ = $0.removeValue(forKey: directory) }
     }
 
-    private static func startArguments(directory: String, port: Int, settings: Settings) -> [String] {
-        let common = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=400 "
+    private static func startArguments(directory: String, port: Int, settings: Settings, host: String) -> [String] {
+        let common = "-p \(port) -k \(directory) -c listen_addresses=\(host) -c max_connections=400 "
         let options = switch settings {
         case .throwaway: common + "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB"
         case .durable: common + "-c shared_buffers=1GB -c max_wal_size=4GB -c wal_buffers=64MB"
@@ -212,11 +228,13 @@ public final class PostgresCluster: Sendable {
     }
 
     @discardableResult
-    static func runAsOwner(_ executable: String, _ arguments: [String]) throws -> String {
+    static func runAsOwner(_ executable: String, _ arguments: [String], namespace: String? = nil) throws -> String {
+        let inside = namespace.map { ["netns", "exec", $0] } ?? []
         if geteuid() == 0 {
-            return try run("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
+            let command = ["/usr/sbin/runuser", "-u", "postgres", "--", executable] + arguments
+            return namespace == nil ? try run(command[0], Array(command.dropFirst())) : try run("/usr/sbin/ip", inside + command)
         }
-        return try run(executable, arguments)
+        return namespace == nil ? try run(executable, arguments) : try run("/usr/sbin/ip", inside + [executable] + arguments)
     }
 
     /// Runs a command to completion (posix_spawn + waitpid), its output to a file rather than a

@@ -48,21 +48,7 @@ enum SmallDisk {
     }
 
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TimedOut(description: "\(executable) \(arguments.joined(separator: " ")) failed: \(output)")
-        }
-        return output
-    }
+    static func run(_ executable: String, _ arguments: [String]) throws -> String { try Command.run(executable, arguments) }
 }
 
 extension EndToEnd {
