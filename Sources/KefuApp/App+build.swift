@@ -23,7 +23,8 @@ public func buildApplication(
     let committer = GroupCommitter(
         store: store, policy: configuration.windowPolicy, clock: clock,
         configuration: .init(maxBatch: configuration.maxCommitBatch, maxPending: configuration.maxPendingPushes,
-                             maxWaitMillis: configuration.maxPushWaitMillis), logger: logger,
+                             maxWaitMillis: configuration.maxPushWaitMillis,
+                             answerWithinMillis: configuration.answerPushWithinMillis), logger: logger,
         onCommit: { metrics.commitBatch($0) })
     let accounts = AccountCache(store: store, clock: clock)
 

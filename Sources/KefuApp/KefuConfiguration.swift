@@ -37,6 +37,9 @@ public struct KefuConfiguration: Sendable {
     /// new ones are answered 503 at once (`GroupCommitter`: a store that falls behind).
     public var maxPendingPushes: Int = 8 * 512
     public var maxPushWaitMillis: Int64 = 2_000
+    /// How long a push waits for its commit at most before it is answered 503
+    /// (`GroupCommitter.Configuration.answerWithinMillis`; WeChat gives 5 s).
+    public var answerPushWithinMillis: Int64 = 4_000
     /// Deliveries started and not yet recorded at once, per sender (calls to WeChat in flight
     /// and results being written): the most a crash can leave "outcome unknown".
     public var sendConcurrency: Int = 64
