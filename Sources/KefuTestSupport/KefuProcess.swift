@@ -76,10 +76,18 @@ public final class KefuProcess: @unchecked Sendable {
     public var baseURL: String { "http://\(host):\(port)" }
 
     /// SIGTERM, then wait for the exit.
-    public func stop(timeout: Duration = .seconds(30)) async throws {
+    /// SIGTERM, then waits for the exit. The default outlasts `kefu worker --processes N`'s own 30 s
+    /// grace for its children. A process still running at the timeout is SIGKILLed (a supervised
+    /// worker's children see their parent go and stop) and the timeout is the error.
+    public func stop(timeout: Duration = .seconds(45)) async throws {
         guard process.isRunning else { return }
         process.terminate()
-        try await eventually("process to exit", timeout: timeout) { !process.isRunning }
+        do {
+            try await eventually("process to exit", timeout: timeout) { !process.isRunning }
+        } catch {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            throw error
+        }
     }
 
     /// SIGKILL: no chance to clean up.

@@ -15,7 +15,7 @@ enum Schemathesis {
     }
 }
 
-extension EndToEnd {
+extension EndToEndWaiting {
 /// The admin API against its OpenAPI document (docs/openapi.yaml), with schemathesis from PyPI
 /// driving a real `kefu serve` on each store: no 5xx, every status, content type and body as
 /// documented, schema-violating and hostile bodies refused with a 4xx in the error shape, and

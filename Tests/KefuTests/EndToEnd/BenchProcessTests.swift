@@ -52,27 +52,6 @@ struct BenchProcessTests {
         #expect(output.contains("| measure | target | sqlite | postgres |"))
     }
 
-    @Test("--phases soak --minutes 1: steady pushes through the simulator answered by a rule's sends, and a sample of memory, descriptors and store connections at the minute")
-    func soak() async throws {
-        let directory = try TemporaryDirectory(prefix: "kefu-bench-test")
-        defer { directory.remove() }
-        let (output, report) = try await Self.bench(
-            ["--backends", "sqlite", "--phases", "soak", "--minutes", "1", "--soak-push-rate", "20"], in: directory, logName: "bench-soak")
-        let backend = try #require((report["backends"] as? [[String: Any]])?.first)
-        let soak = try #require(backend["soak"] as? [String: Any], "\(output.suffix(2000))")
-        #expect(soak["pushes"] as? Int == 1_200)
-        #expect(soak["unanswered"] as? Int == 0, "every push acknowledged")
-        let sample = try #require((soak["samples"] as? [[String: Any]])?.first)
-        #expect(sample["minute"] as? Int == 1)
-        #expect((sample["sends"] as? Int ?? 0) > 0, "the rule's sends went out: \(sample)")
-        #expect((sample["serveResidentMiB"] as? Double ?? 0) > 0 && (sample["workersResidentMiB"] as? Double ?? 0) > 0)
-        #expect((sample["serveDescriptors"] as? Int ?? 0) > 0 && (sample["workersDescriptors"] as? Int ?? 0) > 0)
-        #expect(sample["workerProcesses"] as? Int == 3, "the supervisor and its two processes")
-        #expect((sample["storeConnections"] as? Int ?? 0) > 0, "descriptors open on the SQLite file")
-        #expect(output.contains("soak  1 min:") && output.contains("soak summary"))
-        #expect(backend["fanOut"] == nil && (backend["ingestion"] as? [String: Any] ?? [:]).isEmpty)
-    }
-
     @Test("--phases runs only the parts named, on a store no kefu serve has migrated; an unknown part is refused")
     func phases() async throws {
         let directory = try TemporaryDirectory(prefix: "kefu-bench-test")
@@ -96,6 +75,34 @@ struct BenchProcessTests {
         try await eventually("the refusal", timeout: .seconds(30), poll: .milliseconds(50)) { !refused.process.isRunning }
         #expect(refused.process.terminationStatus != 0)
         #expect(refused.output.contains("--phases: warp is not ingestion, fan-out, delayed, store or soak"), "\(refused.output.suffix(500))")
+    }
+}
+}
+
+extension EndToEndWaiting {
+/// The soak phase runs for whole minutes at a steady rate, mostly waiting: it goes in the chain
+/// of suites that wait on time.
+@Suite("The benchmark's soak phase")
+struct BenchSoakProcessTests {
+    @Test("--phases soak --minutes 1: steady pushes through the simulator answered by a rule's sends, and a sample of memory, descriptors and store connections at the minute")
+    func soak() async throws {
+        let directory = try TemporaryDirectory(prefix: "kefu-bench-test")
+        defer { directory.remove() }
+        let (output, report) = try await EndToEnd.BenchProcessTests.bench(
+            ["--backends", "sqlite", "--phases", "soak", "--minutes", "1", "--soak-push-rate", "20"], in: directory, logName: "bench-soak")
+        let backend = try #require((report["backends"] as? [[String: Any]])?.first)
+        let soak = try #require(backend["soak"] as? [String: Any], "\(output.suffix(2000))")
+        #expect(soak["pushes"] as? Int == 1_200)
+        #expect(soak["unanswered"] as? Int == 0, "every push acknowledged")
+        let sample = try #require((soak["samples"] as? [[String: Any]])?.first)
+        #expect(sample["minute"] as? Int == 1)
+        #expect((sample["sends"] as? Int ?? 0) > 0, "the rule's sends went out: \(sample)")
+        #expect((sample["serveResidentMiB"] as? Double ?? 0) > 0 && (sample["workersResidentMiB"] as? Double ?? 0) > 0)
+        #expect((sample["serveDescriptors"] as? Int ?? 0) > 0 && (sample["workersDescriptors"] as? Int ?? 0) > 0)
+        #expect(sample["workerProcesses"] as? Int == 3, "the supervisor and its two processes")
+        #expect((sample["storeConnections"] as? Int ?? 0) > 0, "descriptors open on the SQLite file")
+        #expect(output.contains("soak  1 min:") && output.contains("soak summary"))
+        #expect(backend["fanOut"] == nil && (backend["ingestion"] as? [String: Any] ?? [:]).isEmpty)
     }
 }
 }

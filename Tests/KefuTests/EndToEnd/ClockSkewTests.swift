@@ -12,7 +12,7 @@ enum FakeTime {
     }
 }
 
-extension EndToEnd {
+extension EndToEndWaiting {
 /// Clocks that disagree across hosts (#20 item 1): on PostgreSQL every process compares times
 /// against the database's clock, so a worker host whose clock runs ahead behaves like the others.
 @Suite("Clock skew across hosts (PostgreSQL)", .serialized,

@@ -4,7 +4,7 @@ import NIOHTTP1
 import KefuTestSupport
 import Testing
 
-extension EndToEnd {
+extension EndToEndWaiting {
 /// Delayed rules end to end with real processes and the simulator.
 @Suite("Delayed messages with real worker processes", .serialized)
 struct DelayedProcessTests {

@@ -3,7 +3,7 @@ import KefuCore
 import KefuTestSupport
 import Testing
 
-extension EndToEnd {
+extension EndToEndWaiting {
 /// Several hosts (#20): PostgreSQL in one network namespace, two `kefu serve` and two
 /// `kefu worker --processes 2` hosts in others, the simulator in the test's own, all on bridges
 /// the test creates (`NetworkLab`). Mid-broadcast one worker host's link to PostgreSQL is cut —

@@ -3,7 +3,7 @@ import KefuCore
 import KefuTestSupport
 import Testing
 
-extension EndToEnd {
+extension EndToEndWaiting {
 /// Deployments that share one PostgreSQL database: several servers behind a load balancer,
 /// several worker hosts, processes killed, and the database itself restarted.
 @Suite("PostgreSQL deployments", .serialized)

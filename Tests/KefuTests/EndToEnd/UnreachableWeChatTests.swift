@@ -3,7 +3,7 @@ import KefuCore
 import KefuTestSupport
 import Testing
 
-extension EndToEnd {
+extension EndToEndWaiting {
 /// WeChat cannot be reached at all (nothing listens where the worker sends): no delivery is
 /// skipped or failed, the account shows `WeChat unreachable`, and when WeChat comes up on that
 /// address every delivery is sent exactly once.
