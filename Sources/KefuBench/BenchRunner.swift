@@ -215,7 +215,7 @@ public struct BenchRunner: Sendable {
         let deadline = ContinuousClock.now + .seconds(configuration.sendSeconds + 60)
         while ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(250))
-            peakMiB = max(peakMiB, Self.peakResidentMiB(worker.process.processIdentifier))
+            peakMiB = max(peakMiB, ProcessStatus.peakResidentMiB(worker.process.processIdentifier))
             let sent = try await simulatorMessages(account, simulator: simulator) - before
             last = (.now, sent)
             if firstSent == nil, sent > 0 { firstSent = last }
@@ -436,14 +436,6 @@ public struct BenchRunner: Sendable {
     static func seconds(since start: ContinuousClock.Instant) -> Double { seconds(between: start, .now) }
     static func seconds(between start: ContinuousClock.Instant, _ end: ContinuousClock.Instant) -> Double {
         LoadGenerator.millis(end - start) / 1000
-    }
-
-    /// The process's peak resident set (VmHWM), in MiB.
-    static func peakResidentMiB(_ pid: Int32) -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kib / 1024
     }
 
     static func machine() -> String {

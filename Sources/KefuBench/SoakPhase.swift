@@ -86,12 +86,12 @@ extension BenchRunner {
 
     /// One minute's sample of the processes and the store.
     static func sample(serve: Int32, supervisor: Int32, url: String) async throws -> SoakReport.Minute {
-        let workers = [supervisor] + children(of: supervisor)
+        let workers = [supervisor] + ProcessStatus.children(of: supervisor)
         var sample = SoakReport.Minute()
-        sample.serveResidentMiB = residentMiB(serve)
-        sample.serveDescriptors = descriptors(serve).count
-        sample.workersResidentMiB = workers.map(residentMiB).reduce(0, +)
-        sample.workersDescriptors = workers.map { descriptors($0).count }.reduce(0, +)
+        sample.serveResidentMiB = ProcessStatus.residentMiB(serve)
+        sample.serveDescriptors = ProcessStatus.descriptors(serve).count
+        sample.workersResidentMiB = workers.map(ProcessStatus.residentMiB).reduce(0, +)
+        sample.workersDescriptors = workers.map { ProcessStatus.descriptors($0).count }.reduce(0, +)
         sample.workerProcesses = workers.count
         if url.hasPrefix("postgres") {
             let name = URL(string: url)?.lastPathComponent ?? ""
@@ -100,33 +100,9 @@ extension BenchRunner {
             sample.storeConnections = Int(count.first.flatMap { $0 } ?? "0") ?? 0
         } else {
             let file = String(url.dropFirst("sqlite:".count))
-            sample.storeConnections = ([serve] + workers).flatMap(descriptors).filter { $0 == file }.count
+            sample.storeConnections = ([serve] + workers).flatMap(ProcessStatus.descriptors).filter { $0 == file }.count
         }
         return sample
-    }
-
-    /// VmRSS, in MiB.
-    static func residentMiB(_ pid: Int32) -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kib / 1024
-    }
-
-    /// What each open descriptor of a process points at.
-    static func descriptors(_ pid: Int32) -> [String] {
-        let directory = "/proc/\(pid)/fd"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\($0)") }
-    }
-
-    /// A process's children (its worker processes).
-    static func children(of pid: Int32) -> [Int32] {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        return tasks.flatMap { task -> [Int32] in
-            let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
-            return text.split(separator: " ").compactMap { Int32($0) }
-        }
     }
 }
 

@@ -24,8 +24,8 @@ public final class NetworkLab: Sendable {
 
     /// Whether this machine lets the test create namespaces (root, iproute2).
     public static let available: Bool = {
-        guard FileManager.default.isExecutableFile(atPath: ip), (try? run(ip, ["netns", "add", "klab-probe"])) != nil else { return false }
-        _ = try? run(ip, ["netns", "del", "klab-probe"])
+        guard FileManager.default.isExecutableFile(atPath: ip), (try? Command.run(ip, ["netns", "add", "klab-probe"])) != nil else { return false }
+        _ = try? Command.run(ip, ["netns", "del", "klab-probe"])
         return true
     }()
 
@@ -33,9 +33,9 @@ public final class NetworkLab: Sendable {
     public init() throws {
         Self.removeAll()
         for (bridge, address) in [(Self.dbBridge, Self.rootDB), (Self.appBridge, Self.rootApp)] {
-            try Self.run(Self.ip, ["link", "add", bridge, "type", "bridge"])
-            try Self.run(Self.ip, ["addr", "add", "\(address)/24", "dev", bridge])
-            try Self.run(Self.ip, ["link", "set", bridge, "up"])
+            try Command.run(Self.ip, ["link", "add", bridge, "type", "bridge"])
+            try Command.run(Self.ip, ["addr", "add", "\(address)/24", "dev", bridge])
+            try Command.run(Self.ip, ["link", "set", bridge, "up"])
         }
     }
 
@@ -43,25 +43,25 @@ public final class NetworkLab: Sendable {
     /// or on the database network only.
     public func addHost(_ name: String, index: Int, app: Bool = true) throws -> Host {
         let namespace = "klab-\(name)"
-        try Self.run(Self.ip, ["netns", "add", namespace])
-        try Self.run(Self.ip, ["-n", namespace, "link", "set", "lo", "up"])
+        try Command.run(Self.ip, ["netns", "add", namespace])
+        try Command.run(Self.ip, ["-n", namespace, "link", "set", "lo", "up"])
         var links: [(bridge: String, inside: String, subnet: Int)] = [(Self.dbBridge, "db0", 1)]
         if app { links.append((Self.appBridge, "app0", 2)) }
         for link in links {
             let outside = "klab-\(name)-\(link.subnet == 1 ? "d" : "a")"
-            try Self.run(Self.ip, ["link", "add", outside, "type", "veth", "peer", "name", link.inside, "netns", namespace])
-            try Self.run(Self.ip, ["link", "set", outside, "master", link.bridge, "up"])
-            try Self.run(Self.ip, ["-n", namespace, "addr", "add", "10.77.\(link.subnet).\(index)/24", "dev", link.inside])
-            try Self.run(Self.ip, ["-n", namespace, "link", "set", link.inside, "up"])
+            try Command.run(Self.ip, ["link", "add", outside, "type", "veth", "peer", "name", link.inside, "netns", namespace])
+            try Command.run(Self.ip, ["link", "set", outside, "master", link.bridge, "up"])
+            try Command.run(Self.ip, ["-n", namespace, "addr", "add", "10.77.\(link.subnet).\(index)/24", "dev", link.inside])
+            try Command.run(Self.ip, ["-n", namespace, "link", "set", link.inside, "up"])
         }
         return Host(name: name, namespace: namespace, dbAddress: "10.77.1.\(index)", appAddress: "10.77.2.\(index)",
                     dbLink: "klab-\(name)-d")
     }
 
     /// Cuts `host` off from the database network (it still reaches the application network).
-    public func cut(_ host: Host) throws { try Self.run(Self.ip, ["link", "set", host.dbLink, "down"]) }
+    public func cut(_ host: Host) throws { try Command.run(Self.ip, ["link", "set", host.dbLink, "down"]) }
 
-    public func restore(_ host: Host) throws { try Self.run(Self.ip, ["link", "set", host.dbLink, "up"]) }
+    public func restore(_ host: Host) throws { try Command.run(Self.ip, ["link", "set", host.dbLink, "up"]) }
 
     /// The command line that runs `executable` inside `host`.
     public func command(on host: Host, _ executable: String, _ arguments: [String]) -> (executable: String, arguments: [String]) {
@@ -72,20 +72,17 @@ public final class NetworkLab: Sendable {
     public func tearDown() { Self.removeAll() }
 
     static func removeAll() {
-        let namespaces = (try? run(ip, ["netns", "list"])) ?? ""
+        let namespaces = (try? Command.run(ip, ["netns", "list"])) ?? ""
         for line in namespaces.split(separator: "\n") {
             let name = String(line.split(separator: " ").first ?? "")
-            if name.hasPrefix("klab-") { _ = try? run(ip, ["netns", "del", name]) }
+            if name.hasPrefix("klab-") { _ = try? Command.run(ip, ["netns", "del", name]) }
         }
-        let links = (try? run(ip, ["-o", "link", "show"])) ?? ""
+        let links = (try? Command.run(ip, ["-o", "link", "show"])) ?? ""
         for line in links.split(separator: "\n") {
             let fields = line.split(separator: " ")
             guard fields.count > 1 else { continue }
             let name = String(fields[1].dropLast().split(separator: "@").first ?? "")
-            if name.hasPrefix("klab-") { _ = try? run(ip, ["link", "del", name]) }
+            if name.hasPrefix("klab-") { _ = try? Command.run(ip, ["link", "del", name]) }
         }
     }
-
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String { try Command.run(executable, arguments) }
 }

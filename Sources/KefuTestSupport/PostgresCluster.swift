@@ -229,12 +229,11 @@ public final class PostgresCluster: Sendable {
 
     @discardableResult
     static func runAsOwner(_ executable: String, _ arguments: [String], namespace: String? = nil) throws -> String {
-        let inside = namespace.map { ["netns", "exec", $0] } ?? []
-        if geteuid() == 0 {
-            let command = ["/usr/sbin/runuser", "-u", "postgres", "--", executable] + arguments
-            return namespace == nil ? try run(command[0], Array(command.dropFirst())) : try run("/usr/sbin/ip", inside + command)
-        }
-        return namespace == nil ? try run(executable, arguments) : try run("/usr/sbin/ip", inside + [executable] + arguments)
+        // Root hands the command to the cluster's owner; a namespace wraps whatever runs.
+        var command = [executable] + arguments
+        if geteuid() == 0 { command = ["/usr/sbin/runuser", "-u", "postgres", "--"] + command }
+        if let namespace { command = ["/usr/sbin/ip", "netns", "exec", namespace] + command }
+        return try run(command[0], Array(command.dropFirst()))
     }
 
     /// Runs a command to completion (posix_spawn + waitpid), its output to a file rather than a

@@ -52,13 +52,9 @@ public struct Scheduler: Service {
                 }
                 failures.succeeded(logger: logger)
             } catch {
-                // A failure because the process is stopping is no failure to report. A store
-                // that keeps failing is tried less and less often (up to every 5 s), and wake-ups
-                // do not cut the wait short.
-                if !Task.isCancelled {
-                    let wait = failures.failed(error, logger: logger)
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
-                }
+                // A store that keeps failing is tried less and less often (up to every 5 s), and
+                // wake-ups do not cut the wait short.
+                await backOff(after: error, failures, logger: logger)
                 continue
             }
             await idleWait(store, .schedule, poll: configuration.interval, dueIn: dueIn)

@@ -155,11 +155,7 @@ public struct Sender: Service {
         } catch {
             // Claims made in a failed transaction were rolled back; a claim that committed but
             // whose accounts could not be read is retried when its lease expires.
-            // A failure because the process is stopping is no failure to report.
-            if !Task.isCancelled {
-                let wait = storeFailures.failed(error, logger: logger, metadata: ["kefu.step": "claim"])
-                await pause(wait)
-            }
+            await backOff(after: error, storeFailures, logger: logger, metadata: ["kefu.step": "claim"])
             return .claimed([], [:], at: now)
         }
     }
@@ -176,10 +172,7 @@ public struct Sender: Service {
             storeFailures.succeeded(logger: logger)
             return .started(kept)
         } catch {
-            if !Task.isCancelled {
-                let wait = storeFailures.failed(error, logger: logger, metadata: ["kefu.step": "start", "kefu.deliveries": "\(ids.count)"])
-                await pause(wait)
-            }
+            await backOff(after: error, storeFailures, logger: logger, metadata: ["kefu.step": "start", "kefu.deliveries": "\(ids.count)"])
             return .started(nil)
         }
     }
@@ -200,7 +193,7 @@ public struct Sender: Service {
             storeFailures.succeeded(logger: logger)
         } catch {
             let wait = storeFailures.failed(error, logger: logger, metadata: ["kefu.step": "record", "kefu.deliveries": "\(results.count)"])
-            if retry { await pause(wait) }
+            if retry { await waitAfterFailure(wait) }
             return .recorded(ok: false, retry: retry)
         }
         for (appid, pause) in pauses {
@@ -213,12 +206,6 @@ public struct Sender: Service {
         }
         for result in results { onResult(result) }
         return .recorded(ok: true, retry: retry)
-    }
-
-    /// Waits `duration` after a store failure; a graceful shutdown ends the wait.
-    func pause(_ duration: Duration) async {
-        guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
     }
 
     /// Sends one delivery and decides what became of it.

@@ -31,12 +31,8 @@ public struct TriggerEvaluator: Service {
                 evaluated = try await round(&cache)
                 failures.succeeded(logger: logger)
             } catch {
-                // A failure because the process is stopping is no failure to report. A store
-                // that keeps failing is tried less and less often (up to every 5 s).
-                if !Task.isCancelled {
-                    let wait = failures.failed(error, logger: logger)
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
-                }
+                // A store that keeps failing is tried less and less often (up to every 5 s).
+                await backOff(after: error, failures, logger: logger)
                 continue
             }
             if evaluated == 0 { await idleWait(store, .interactions, poll: idlePoll) }

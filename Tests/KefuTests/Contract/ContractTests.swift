@@ -5,12 +5,9 @@ import Testing
 
 /// Where schemathesis is: `KEFU_SCHEMATHESIS`, else the virtualenv scripts/test makes.
 enum Schemathesis {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
     static var executable: String? {
         if let path = ProcessInfo.processInfo.environment["KEFU_SCHEMATHESIS"] { return path }
-        let venv = root.appendingPathComponent(".build/contract-venv/bin/st").path
+        let venv = Repository.root.appendingPathComponent(".build/contract-venv/bin/st").path
         return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
     }
 }
@@ -47,7 +44,7 @@ struct ContractTests {
                                 "--max-examples", "\(examples)", "--seed", "1", "--workers", "1", "--no-color",
                                 "--request-timeout", "20", "--suppress-health-check", "all"],
                     environment: ["SCHEMATHESIS_HOOKS": "kefu_contract_hooks",
-                                  "PYTHONPATH": Schemathesis.root.appendingPathComponent("Tests/KefuTests/Contract").path,
+                                  "PYTHONPATH": Repository.root.appendingPathComponent("Tests/KefuTests/Contract").path,
                                   "KEFU_CONTRACT_BASE": server.baseURL, "KEFU_CONTRACT_TOKEN": harness.adminToken,
                                   "KEFU_CONTRACT_ACCOUNTS": Self.seeded],
                     directory: harness.directory.path, logName: "schemathesis-\(role)")

@@ -15,11 +15,8 @@ import Yams
 /// and the error shape; the schemathesis run (`ContractTests`) checks bodies and answers.
 @Suite("OpenAPI document")
 struct OpenAPIDocumentTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
     static func yamlDocument() throws -> [String: Any] {
-        let text = try String(contentsOf: root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        let text = try String(contentsOf: Repository.root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
         return try #require(try Yams.load(yaml: text) as? [String: Any])
     }
 
@@ -49,7 +46,7 @@ struct OpenAPIDocumentTests {
                 }
 
                 """
-            try swift.write(to: Self.root.appendingPathComponent("Sources/KefuApp/Admin/OpenAPIDocument.swift"), atomically: true, encoding: .utf8)
+            try swift.write(to: Repository.root.appendingPathComponent("Sources/KefuApp/Admin/OpenAPIDocument.swift"), atomically: true, encoding: .utf8)
             Issue.record("Sources/KefuApp/Admin/OpenAPIDocument.swift rewritten from docs/openapi.yaml: rebuild and run again")
             return
         }

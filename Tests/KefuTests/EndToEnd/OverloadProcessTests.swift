@@ -65,7 +65,7 @@ struct OverloadProcessTests {
                 // Memory, sampled twice a second.
                 group.addTask {
                     while !shared.done.withLock({ $0 }) {
-                        if let kib = Self.residentKiB(pid) { shared.rss.withLock { $0.append(kib) } }
+                        if let kib = ProcessStatus.kibibytes("VmRSS", of: pid) { shared.rss.withLock { $0.append(kib) } }
                         try await Task.sleep(for: .milliseconds(500))
                     }
                 }
@@ -138,13 +138,6 @@ struct OverloadProcessTests {
                 try await Task.sleep(for: .milliseconds(milliseconds))
             }
         }
-    }
-
-    /// VmRSS of a process, in KiB.
-    static func residentKiB(_ pid: Int32) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
-        return Int(line.split(separator: " ").dropFirst().first ?? "")
     }
 }
 }

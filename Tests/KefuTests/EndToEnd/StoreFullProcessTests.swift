@@ -13,18 +13,18 @@ enum SmallDisk {
     static let available: Bool = {
         guard let directory = try? TemporaryDirectory(prefix: "kefu-mount-probe") else { return false }
         defer { directory.remove() }
-        guard (try? run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "kefu-probe", directory.path])) != nil else { return false }
-        _ = try? run("/bin/umount", [directory.path])
+        guard (try? Command.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "kefu-probe", directory.path])) != nil else { return false }
+        _ = try? Command.run("/bin/umount", [directory.path])
         return true
     }()
 
     /// Mounts a tmpfs of `megabytes` at `path`.
     static func mount(_ path: String, megabytes: Int) throws {
-        try run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0755", "kefu-small-disk", path])
+        try Command.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0755", "kefu-small-disk", path])
     }
 
     static func unmount(_ path: String) {
-        _ = try? run("/bin/umount", ["-l", path])
+        _ = try? Command.run("/bin/umount", ["-l", path])
     }
 
     /// Fills the file system holding `path` with a ballast file until the kernel refuses a
@@ -46,9 +46,6 @@ enum SmallDisk {
         guard errno == ENOSPC else { throw TimedOut(description: "filling \(path) stopped with errno \(errno), not ENOSPC") }
         return total
     }
-
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String { try Command.run(executable, arguments) }
 }
 
 extension EndToEnd {

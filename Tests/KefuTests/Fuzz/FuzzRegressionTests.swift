@@ -7,8 +7,7 @@ import Testing
 /// of this suite. `scripts/fuzz` finds new ones; the README's test command runs it briefly.
 @Suite("Fuzz regressions")
 struct FuzzRegressionTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/fuzz")
+    static let root = Repository.root.appendingPathComponent("Tests/KefuTests/Fixtures/fuzz")
 
     static func files(_ directory: URL) throws -> [[UInt8]] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
