@@ -78,7 +78,7 @@ func buildRouter(configuration: KefuConfiguration, store: any KefuStore, account
     try ConsoleController(store: store, cache: accounts, clock: clock, configuration: .init(
         adminToken: configuration.adminToken.map { Array($0.utf8) }, secureCookies: configuration.consoleSecureCookies,
         publicURL: configuration.publicURL), limits: configuration.mediaLimits, policy: configuration.windowPolicy,
-        throttle: throttle, metrics: metrics).addRoutes(to: router)
+        throttle: throttle, metrics: metrics, authority: authority).addRoutes(to: router)
     let api = router.group("/api/v1").add(middleware: ApiAccessMiddleware(
         authority: authority, store: store, throttle: throttle, clock: clock, metrics: metrics))
     AccountsController(store: store, cache: accounts, clock: clock, bodyLimit: configuration.apiBodyLimit).addRoutes(to: api)

@@ -34,9 +34,11 @@ public struct Access: Sendable, Equatable {
     }
 }
 
-/// A request context that carries the `Access` its middleware established.
+/// A request context that carries the `Access` its middleware established, and on the console
+/// the session it was established from (so a page does not look the session up again).
 public protocol AccessRequestContext: RequestContext {
     var access: Access? { get set }
+    var consoleSession: ConsoleSession? { get set }
 }
 
 /// Turns a presented bearer token into an `Access`: the bootstrap admin token (compared in

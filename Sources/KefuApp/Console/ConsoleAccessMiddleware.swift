@@ -69,6 +69,7 @@ struct ConsoleAccessMiddleware<Context: AccessRequestContext>: RouterMiddleware 
         }
         var context = context
         context.access = Access(name: session.principal, role: session.role, accounts: session.accounts)
+        context.consoleSession = session
         return try await next(request, context)
     }
 }

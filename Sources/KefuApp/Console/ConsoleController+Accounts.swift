@@ -10,7 +10,7 @@ extension ConsoleController {
     // MARK: Pages
 
     @Sendable func overview(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         let (accounts, next) = try await accountsPage(request, session: session)
         let summaries = try await store.accountSummaries(appids: accounts.map(\.appid), now: clock.nowMillis())
@@ -28,7 +28,7 @@ extension ConsoleController {
     }
 
     @Sendable func accounts(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         let (accounts, next) = try await accountsPage(request, session: session)
         let rows: [[String: Any]] = accounts.map {
@@ -56,14 +56,14 @@ extension ConsoleController {
     }
 
     @Sendable func newAccount(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         return render(page, "account-new", title: page.text["new_title"] ?? "", session: session, nav: "navAccounts",
                       ["form": ["sendRate": Account.defaultSendRate, "generateAES": true] as [String: Any]])
     }
 
     @Sendable func createAccount(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         guard let form = try await Self.checkedForm(request, session: session, as: AccountForm.self) else {
             return csrfRefused(page, session)
@@ -98,7 +98,7 @@ extension ConsoleController {
     }
 
     @Sendable func account(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         let appid = try context.parameters.require("appid")
         guard let account = try await store.account(appid: appid) else {
@@ -151,7 +151,7 @@ extension ConsoleController {
     // MARK: Editing an account
 
     @Sendable func editAccount(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         guard let account = try await store.account(appid: try context.parameters.require("appid")) else { return notFound(page, session) }
         return accountEditForm(page, session: session, account: account, values: [
@@ -170,7 +170,7 @@ extension ConsoleController {
     /// The edit form posted: blank secrets stay as they are; the rest replaces what is stored,
     /// through the same checks as `PATCH /api/v1/accounts/{appid}`.
     @Sendable func updateAccount(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         guard let form = try await Self.checkedForm(request, session: session, as: AccountForm.self) else { return csrfRefused(page, session) }
         guard let account = try await store.account(appid: try context.parameters.require("appid")) else { return notFound(page, session) }
@@ -199,7 +199,7 @@ extension ConsoleController {
     /// A new EncodingAESKey, shown once to paste into WeChat; the current one stays accepted
     /// (as the previous key) until WeChat uses the new one.
     @Sendable func rotateAESKey(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         guard try await Self.checkedForm(request, session: session, as: CSRFOnly.self) != nil else { return csrfRefused(page, session) }
         guard let account = try await store.account(appid: try context.parameters.require("appid")) else { return notFound(page, session) }

@@ -8,7 +8,7 @@ import KefuStore
 /// now, recent interactions, and recent deliveries with their reasons.
 extension ConsoleController {
     @Sendable func audience(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         let appid = try context.parameters.require("appid")
         guard let account = try await store.account(appid: appid) else { return notFound(page, session) }
@@ -35,7 +35,7 @@ extension ConsoleController {
     }
 
     @Sendable func follower(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         let appid = try context.parameters.require("appid")
         let raw = try context.parameters.require("openid")

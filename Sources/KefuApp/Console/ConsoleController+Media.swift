@@ -10,7 +10,7 @@ extension ConsoleController {
     // MARK: Media library
 
     @Sendable func media(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         return try await mediaPage(request, context: context, session: session)
     }
 
@@ -50,7 +50,7 @@ extension ConsoleController {
     }
 
     @Sendable func uploadMedia(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         let appid = try context.parameters.require("appid")
         guard try await store.account(appid: appid) != nil else {
@@ -79,7 +79,7 @@ extension ConsoleController {
     }
 
     @Sendable func mediaContent(_ request: Request, context: Context) async throws -> Response {
-        guard try await session(request) != nil else { return Response(status: .unauthorized) }
+        guard try await session(request, context) != nil else { return Response(status: .unauthorized) }
         let appid = try context.parameters.require("appid"), id = try context.parameters.require("id")
         guard MediaItem.isId(id), let (item, bytes) = try await store.mediaContent(appid: appid, id: id) else { return Response(status: .notFound) }
         return Response(status: .ok, headers: [
@@ -89,7 +89,7 @@ extension ConsoleController {
     }
 
     @Sendable func deleteMedia(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         guard try await Self.checkedForm(request, session: session, as: CSRFOnly.self) != nil else {
             return csrfRefused(page, session)

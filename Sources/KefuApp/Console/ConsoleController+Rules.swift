@@ -10,7 +10,7 @@ import NIOCore
 /// its deliveries and a lateness histogram.
 extension ConsoleController {
     @Sendable func rules(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         let appid = try context.parameters.require("appid")
         guard let account = try await store.account(appid: appid) else { return notFound(page, session) }
@@ -26,7 +26,7 @@ extension ConsoleController {
     }
 
     @Sendable func newRule(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         let appid = try context.parameters.require("appid")
         guard let account = try await store.account(appid: appid) else { return notFound(page, session) }
@@ -36,7 +36,7 @@ extension ConsoleController {
     }
 
     @Sendable func editRule(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         guard let rule = try await existingRule(context), let account = try await store.account(appid: rule.appid) else {
             return notFound(page, session)
@@ -77,7 +77,7 @@ extension ConsoleController {
 
     /// Create (`POST /console/accounts/:appid/rules`) or change (`POST /console/rules/:id`).
     @Sendable func saveRule(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         let existing = context.parameters.get("id") != nil ? try await existingRule(context) : nil
         if context.parameters.get("id") != nil, existing == nil { return notFound(page, session) }
@@ -119,7 +119,7 @@ extension ConsoleController {
     }
 
     @Sendable func deleteRule(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         guard try await Self.checkedForm(request, session: session, as: CSRFOnly.self) != nil else {
             return csrfRefused(page, session)
@@ -131,7 +131,7 @@ extension ConsoleController {
     }
 
     @Sendable func rule(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         guard let rule = try await existingRule(context), let account = try await store.account(appid: rule.appid) else {
             return notFound(page, session)
@@ -159,7 +159,7 @@ extension ConsoleController {
     /// `GET /console/accounts/:appid/rule-warnings?trigger_kind=&delay_seconds=`: the warnings
     /// for what the form says now, in the page's language (the form's script shows them).
     @Sendable func ruleWarnings(_ request: Request, context: Context) async throws -> Response {
-        guard try await session(request) != nil else { return Response(status: .unauthorized) }
+        guard try await session(request, context) != nil else { return Response(status: .unauthorized) }
         let page = Page(request)
         let query = request.uri.queryParameters
         let delay = query.get("delay_seconds").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0

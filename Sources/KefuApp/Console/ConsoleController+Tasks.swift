@@ -13,7 +13,7 @@ extension ConsoleController {
     // MARK: List
 
     @Sendable func tasks(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         let appid = try context.parameters.require("appid")
         guard let account = try await store.account(appid: appid) else { return notFound(page, session) }
@@ -56,7 +56,7 @@ extension ConsoleController {
     // MARK: Composer
 
     @Sendable func newTask(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         let appid = try context.parameters.require("appid")
         guard let account = try await store.account(appid: appid) else { return notFound(page, session) }
@@ -85,7 +85,7 @@ extension ConsoleController {
     /// The composer posted: `step=forecast` checks it and shows the forecast; `step=create`
     /// checks it again and creates the task.
     @Sendable func createTask(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         let appid = try context.parameters.require("appid")
         guard let account = try await store.account(appid: appid) else { return notFound(page, session) }
@@ -146,7 +146,7 @@ extension ConsoleController {
     /// The account's audience forecast for a send at `?send_at=` (China time), as JSON for the
     /// composer's script.
     @Sendable func forecast(_ request: Request, context: Context) async throws -> Response {
-        guard try await session(request) != nil else { return Response(status: .unauthorized) }
+        guard try await session(request, context) != nil else { return Response(status: .unauthorized) }
         let appid = try context.parameters.require("appid")
         let now = clock.nowMillis()
         let sendAt = (try? ConsoleFormat.parseChinaTime(request.uri.queryParameters.get("send_at") ?? "", now: now)) ?? now
@@ -162,7 +162,7 @@ extension ConsoleController {
     // MARK: Task page
 
     @Sendable func task(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         return try await taskPage(request, context: context, session: session)
     }
 
@@ -245,7 +245,7 @@ extension ConsoleController {
 
     /// `GET /console/tasks/:id/progress`: the figures the task page's script refreshes.
     @Sendable func taskProgress(_ request: Request, context: Context) async throws -> Response {
-        guard try await session(request) != nil else { return Response(status: .unauthorized) }
+        guard try await session(request, context) != nil else { return Response(status: .unauthorized) }
         let page = Page(request)
         guard let task = try await existingTask(context) else { return Response(status: .notFound) }
         let values = taskValues(task, stats: try await store.taskStats(id: task.id), page: page)
@@ -255,7 +255,7 @@ extension ConsoleController {
 
     /// Cancel, pause or resume, from the task page's buttons.
     @Sendable func taskAction(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         guard try await Self.checkedForm(request, session: session, as: CSRFOnly.self) != nil else {
             return csrfRefused(page, session)
@@ -281,7 +281,7 @@ extension ConsoleController {
 
     /// Test sends to the openids typed on the task page (one per line, at most 100).
     @Sendable func testTask(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         let page = Page(request)
         guard let form = try await Self.checkedForm(request, session: session, as: TestSendForm.self) else {
             return csrfRefused(page, session)

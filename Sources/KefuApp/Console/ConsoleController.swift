@@ -51,12 +51,15 @@ struct ConsoleController<Context: RequestContext> {
     /// Failed sign-ins by address, shared with the API's bearer check.
     let throttle: SignInThrottle
     let metrics: KefuMetrics
+    /// The API's token check, which the sign-in form uses too.
+    let authority: TokenAuthority
 
     init(store: any ConsoleStore & AccountStore & AccountPauses & MediaStore & BroadcastStore & RuleStore & AudienceReader & ApiTokenStore,
          cache: AccountCache,
          clock: any WallClock, configuration: ConsoleConfiguration, limits: MediaLimits = .wechat, policy: WindowPolicy = .wechatDefault,
-         throttle: SignInThrottle = SignInThrottle(), metrics: KefuMetrics = KefuMetrics()) throws {
+         throttle: SignInThrottle = SignInThrottle(), metrics: KefuMetrics = KefuMetrics(), authority: TokenAuthority? = nil) throws {
         self.store = store
+        self.authority = authority ?? TokenAuthority(adminToken: configuration.adminToken, store: store)
         self.throttle = throttle
         self.metrics = metrics
         self.policy = policy
@@ -115,7 +118,7 @@ struct ConsoleController<Context: RequestContext> {
 
     @Sendable func signInPage(_ request: Request, context: Context) async throws -> Response {
         let page = Page(request)
-        if try await session(request) != nil { return Self.redirect("/console/") }
+        if try await session(request, context) != nil { return Self.redirect("/console/") }
         if configuration.adminToken == nil {
             // Open console (loopback without KEFU_ADMIN_TOKEN, like the API): a session at once.
             var response = Self.redirect("/console/")
@@ -149,7 +152,6 @@ struct ConsoleController<Context: RequestContext> {
         }
         let address = RemoteAddress.of(context), now = clock.nowMillis()
         if let refused = throttled(page, address: address, now: now) { return refused }
-        let authority = TokenAuthority(adminToken: adminToken, store: store)
         guard let token = form.token, let access = try await authority.access(presented: Array(token.utf8), now: now) else {
             context.logger.notice("console sign-in refused", metadata: ["kefu.console.reason": "wrong token"])
             refusedSignIn(address: address, now: now, context: context)
@@ -197,7 +199,7 @@ struct ConsoleController<Context: RequestContext> {
 
     @Sendable func signOut(_ request: Request, context: Context) async throws -> Response {
         let page = Page(request)
-        guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+        guard let session = try await session(request, context) else { return Self.redirect("/console/sign-in") }
         guard try await Self.checkedForm(request, session: session, as: CSRFOnly.self) != nil else {
             return csrfRefused(page, session)
         }
@@ -215,6 +217,13 @@ struct ConsoleController<Context: RequestContext> {
                                                             createdAt: now, expiresAt: now + configuration.sessionMillis))
         return Cookie(name: Self.sessionCookie, value: value, maxAge: Int(configuration.sessionMillis / 1000), path: "/console",
                       secure: configuration.secureCookies, httpOnly: true, sameSite: .strict)
+    }
+
+    /// The request's session: the one `ConsoleAccessMiddleware` already resolved for this
+    /// request, else looked up (the pages it does not guard: sign-out, the overview).
+    func session(_ request: Request, _ context: Context) async throws -> ConsoleSession? {
+        if let resolved = (context as? any AccessRequestContext)?.consoleSession { return resolved }
+        return try await session(request)
     }
 
     /// The request's session with its role and scope, unless it is missing, unknown or expired,

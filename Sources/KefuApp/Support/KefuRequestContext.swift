@@ -1,4 +1,5 @@
 import Hummingbird
+import KefuStore
 import NIOCore
 
 /// The request context of `kefu serve`: Hummingbird's basic one, plus the peer's address (the
@@ -8,6 +9,8 @@ public struct KefuRequestContext: RequestContext, RemoteAddressRequestContext, A
     public let remoteAddress: SocketAddress?
     /// Who is asking, once the API's or the console's access check has run.
     public var access: Access?
+    /// The console session `access` came from, once the console's access check has run.
+    public var consoleSession: ConsoleSession?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

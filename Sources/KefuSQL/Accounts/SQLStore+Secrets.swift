@@ -52,17 +52,21 @@ extension SQLStore {
                     """
                     SELECT appid, app_secret, token, encoding_aes_key, previous_encoding_aes_key FROM accounts
                     WHERE appid > \(after) ORDER BY appid LIMIT \(batchSize)
-                    """).map { row in SecretColumns.accounts.map { (column: $0, value: row.optionalString($0)) }
-                        .reduce(into: (appid: row.string("appid"), values: [String: String?]())) { $0.values[$1.column] = $1.value } }
+                    """).map { row in
+                        // A NULL column is absent from `values`.
+                        var values: [String: String] = [:]
+                        for column in SecretColumns.accounts { values[column] = row.optionalString(column) }
+                        return (appid: row.string("appid"), values: values)
+                    }
             }
             guard let last = rows.last else { break }
             after = last.appid
-            var changes: [(appid: String, old: [String: String?], new: [String: String?])] = []
+            var changes: [(appid: String, old: [String: String], new: [String: String])] = []
             for row in rows {
                 var new = row.values
                 var changed = false
                 for column in SecretColumns.accounts {
-                    guard let stored = row.values[column] ?? nil else { continue }
+                    guard let stored = row.values[column] else { continue }
                     let place = SecretColumns.place("accounts", column, appid: row.appid)
                     let plain = try secrets.open(stored, place: place)
                     report.checked += 1
@@ -76,22 +80,20 @@ extension SQLStore {
             if !changes.isEmpty {
                 let written = try await inTransaction { [changes] db in
                     var written: [Bool] = []
-                    for change in changes {
-                        func value(_ values: [String: String?], _ column: String) -> String? { values[column] ?? nil }
+                    for (appid, old, new) in changes {
                         written.append(try await db.run(
                             """
-                            UPDATE accounts SET app_secret = \(value(change.new, "app_secret")), token = \(value(change.new, "token")),
-                                encoding_aes_key = \(value(change.new, "encoding_aes_key")),
-                                previous_encoding_aes_key = \(value(change.new, "previous_encoding_aes_key"))
-                            WHERE appid = \(change.appid) AND app_secret = \(value(change.old, "app_secret")) AND token = \(value(change.old, "token"))
-                                AND encoding_aes_key IS NOT DISTINCT FROM \(value(change.old, "encoding_aes_key"))
-                                AND previous_encoding_aes_key IS NOT DISTINCT FROM \(value(change.old, "previous_encoding_aes_key"))
+                            UPDATE accounts SET app_secret = \(new["app_secret"]), token = \(new["token"]),
+                                encoding_aes_key = \(new["encoding_aes_key"]), previous_encoding_aes_key = \(new["previous_encoding_aes_key"])
+                            WHERE appid = \(appid) AND app_secret = \(old["app_secret"]) AND token = \(old["token"])
+                                AND encoding_aes_key IS NOT DISTINCT FROM \(old["encoding_aes_key"])
+                                AND previous_encoding_aes_key IS NOT DISTINCT FROM \(old["previous_encoding_aes_key"])
                             """) == 1)
                     }
                     return written
                 }
                 for (change, written) in zip(changes, written) {
-                    let values = SecretColumns.accounts.filter { (change.old[$0] ?? nil) != (change.new[$0] ?? nil) }.count
+                    let values = SecretColumns.accounts.filter { change.old[$0] != change.new[$0] }.count
                     if written { report.resealed += values } else { report.stale += values }
                 }
             }
@@ -136,14 +138,13 @@ extension SQLStore {
     public func secretKeyCounts() async throws -> [String: Int] {
         try await forReading { db in
             var counts: [String: Int] = [:]
-            let columns = SecretColumns.accounts.map { "accounts.\($0)" } + ["access_tokens.token"]
-            for column in columns {
-                let parts = column.split(separator: ".")
+            let columns = SecretColumns.accounts.map { (table: "accounts", column: $0) } + [(table: "access_tokens", column: "token")]
+            for (table, column) in columns {
                 let rows = try await db.fetchAll(
                     """
-                    SELECT CASE WHEN substr(\(raw: String(parts[1])), 1, 6) = 'kefu1:' THEN substr(\(raw: String(parts[1])), 7, 8) ELSE 'plain' END AS key_id,
+                    SELECT CASE WHEN substr(\(raw: column), 1, 6) = 'kefu1:' THEN substr(\(raw: column), 7, 8) ELSE 'plain' END AS key_id,
                         count(*) AS n
-                    FROM \(raw: String(parts[0])) WHERE \(raw: String(parts[1])) IS NOT NULL GROUP BY 1
+                    FROM \(raw: table) WHERE \(raw: column) IS NOT NULL GROUP BY 1
                     """)
                 for row in rows { counts[row.string("key_id"), default: 0] += row.int("n") }
             }
