@@ -4,7 +4,7 @@ import KefuTestSupport
 import Testing
 import WeChatSimulator
 
-extension EndToEndWaiting {
+extension EndToEnd {
 /// The console in real headless Chromium (WebDriver), against real `kefu serve` and simulator
 /// processes on both stores: sign in, add an account through the form and connect it to the
 /// simulated WeChat with what the page says to paste, see its followers on the overview, hostile
