@@ -79,13 +79,21 @@ public final class KefuProcess: @unchecked Sendable {
     /// SIGTERM, then waits for the exit. The default outlasts `kefu worker --processes N`'s own 30 s
     /// grace for its children. A process still running at the timeout is SIGKILLed (a supervised
     /// worker's children see their parent go and stop) and the timeout is the error.
+    ///
+    /// A wrapper such as `faketime` exits on SIGTERM without passing it on, and what it started
+    /// would run on, orphaned: the process's descendants are noted first and stopped after it.
     public func stop(timeout: Duration = .seconds(45)) async throws {
         guard process.isRunning else { return }
+        let pid = process.processIdentifier
+        let descendants = ProcessStatus.descendants(of: pid)
         process.terminate()
         do {
             try await eventually("process to exit", timeout: timeout) { !process.isRunning }
+            let left = descendants.filter(ProcessStatus.isAlive)
+            for child in left { Foundation.kill(child, SIGTERM) }
+            try await eventually("what it started to exit", timeout: timeout) { !left.contains(where: ProcessStatus.isAlive) }
         } catch {
-            Foundation.kill(process.processIdentifier, SIGKILL)
+            for victim in [pid] + descendants + ProcessStatus.descendants(of: pid) { Foundation.kill(victim, SIGKILL) }
             throw error
         }
     }
@@ -97,7 +105,10 @@ public final class KefuProcess: @unchecked Sendable {
         try await eventually("process to die") { !process.isRunning }
     }
 
+    /// A process nobody stopped goes with its descendants.
     deinit {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        guard process.isRunning else { return }
+        let pid = process.processIdentifier
+        for victim in ProcessStatus.descendants(of: pid) + [pid] { Foundation.kill(victim, SIGKILL) }
     }
 }
