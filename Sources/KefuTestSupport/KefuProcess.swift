@@ -75,7 +75,6 @@ public final class KefuProcess: @unchecked Sendable {
 
     public var baseURL: String { "http://\(host):\(port)" }
 
-    /// SIGTERM, then wait for the exit.
     /// SIGTERM, then waits for the exit. The default outlasts `kefu worker --processes N`'s own 30 s
     /// grace for its children. A process still running at the timeout is SIGKILLed (a supervised
     /// worker's children see their parent go and stop) and the timeout is the error.

@@ -34,11 +34,13 @@ public struct Access: Sendable, Equatable {
     }
 }
 
-/// A request context that carries the `Access` its middleware established, and on the console
-/// the session it was established from (so a page does not look the session up again).
+/// A request context that carries the `Access` its middleware established, on the console the
+/// session it was established from (so a page does not look the session up again), and on a
+/// change the audit log's trail, which the access check fills in.
 public protocol AccessRequestContext: RequestContext {
     var access: Access? { get set }
     var consoleSession: ConsoleSession? { get set }
+    var auditTrail: AuditTrail? { get set }
 }
 
 /// Turns a presented bearer token into an `Access`: the bootstrap admin token (compared in

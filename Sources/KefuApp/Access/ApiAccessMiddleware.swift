@@ -19,6 +19,8 @@ struct ApiAccessMiddleware<Context: AccessRequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let access: Access
         if let header = request.headers[.authorization] {
+            // Until a token is found valid, a change is logged as made by nobody known.
+            context.auditTrail?.actor = "unauthenticated"
             guard header.hasPrefix("Bearer ") else { return JSONBody.error(.unauthorized, "the Authorization header must be Bearer <token>") }
             let address = RemoteAddress.of(context), now = clock.nowMillis()
             if let retryAfter = throttle.held(address, now: now, surface: "api", metrics: metrics) {
@@ -34,8 +36,10 @@ struct ApiAccessMiddleware<Context: AccessRequestContext>: RouterMiddleware {
         } else if authority.adminToken == nil {
             access = .local
         } else {
+            context.auditTrail?.actor = "unauthenticated"
             return JSONBody.error(.unauthorized, "an Authorization: Bearer <token> header is required")
         }
+        context.auditTrail?.actor = access.name
         let endpoint = context.endpointPath ?? request.uri.path
         let needed = ApiPermissions.table.required(request.method, endpoint: endpoint)
         guard access.may(needed) else {

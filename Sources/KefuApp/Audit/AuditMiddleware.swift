@@ -8,8 +8,10 @@ import WeChatProtocol
 /// token's name, or the console session's principal), the action (method and route, ids
 /// replaced by placeholders), the target (the path), the address and the status answered.
 /// Reads (GET, HEAD) and WeChat's callbacks are not changes and are not logged; bodies never are,
-/// so no secret can reach the log. Runs outermost, so it sees the status errors became.
-struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
+/// so no secret can reach the log. Runs outermost, so it sees the status errors became. The
+/// actor is the one the access check established (`AuditTrail`); only a change that no access
+/// check saw (a route that matched nothing) has its token or session looked up here.
+struct AuditMiddleware<Context: AccessRequestContext>: RouterMiddleware {
     let store: any AuditStore & ConsoleStore & ApiTokenStore
     let clock: any WallClock
     let authority: TokenAuthority
@@ -20,18 +22,26 @@ struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
               path.hasPrefix("/api/v1/") || (path.hasPrefix("/console/") && !path.hasPrefix("/console/assets/")) else {
             return try await next(request, context)
         }
-        let actor = await self.actor(request, api: path.hasPrefix("/api/v1/"))
-        let status: Int
+        let trail = AuditTrail()
+        var context = context
+        context.auditTrail = trail
         let response: Response
         do {
             response = try await next(request, context)
-            status = Int(response.status.code)
         } catch {
+            let actor = await actor(trail, request, api: path.hasPrefix("/api/v1/"))
             await record(request, context: context, actor: actor, status: (error as? any HTTPResponseError).map { Int($0.status.code) } ?? 500)
             throw error
         }
-        await record(request, context: context, actor: actor, status: status)
+        let actor = await actor(trail, request, api: path.hasPrefix("/api/v1/"))
+        await record(request, context: context, actor: actor, status: Int(response.status.code))
         return response
+    }
+
+    /// The access check's actor, or when none ran, the one this request's token or session names.
+    func actor(_ trail: AuditTrail, _ request: Request, api: Bool) async -> String {
+        if let actor = trail.actor { return actor }
+        return await self.actor(request, api: api)
     }
 
     func record(_ request: Request, context: Context, actor: String, status: Int) async {
@@ -44,7 +54,7 @@ struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    /// Who is asking: on the API the token's name (`admin` for `KEFU_ADMIN_TOKEN`), `local` on an
+    /// Who is asking, as the access checks put it: on the API the token's name (`admin` for `KEFU_ADMIN_TOKEN`), `local` on an
     /// open loopback API, `unauthenticated` otherwise; on the console `console:` and the
     /// session's principal (`admin`, `local`, or the named token's name), or `anonymous` before
     /// sign-in (`unknown` when the store cannot say: the request goes on, and its own handler

@@ -47,7 +47,13 @@ struct ConsoleAccessMiddleware<Context: AccessRequestContext>: RouterMiddleware 
     let controller: ConsoleController<Context>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let session = try await controller.session(request) else { return try await next(request, context) }
+        guard let session = try await controller.session(request) else {
+            context.auditTrail?.actor = "anonymous"
+            return try await next(request, context)
+        }
+        if let trail = context.auditTrail {
+            trail.actor = "console:" + (try await ConsoleController<Context>.principalName(session.principal, store: controller.store))
+        }
         let page = ConsoleController<Context>.Page(request)
         let endpoint = context.endpointPath ?? request.uri.path
         guard session.role >= ConsolePermissions.table.required(request.method, endpoint: endpoint) else {

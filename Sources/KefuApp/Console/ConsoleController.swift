@@ -57,9 +57,9 @@ struct ConsoleController<Context: RequestContext> {
     init(store: any ConsoleStore & AccountStore & AccountPauses & MediaStore & BroadcastStore & RuleStore & AudienceReader & ApiTokenStore,
          cache: AccountCache,
          clock: any WallClock, configuration: ConsoleConfiguration, limits: MediaLimits = .wechat, policy: WindowPolicy = .wechatDefault,
-         throttle: SignInThrottle = SignInThrottle(), metrics: KefuMetrics = KefuMetrics(), authority: TokenAuthority? = nil) throws {
+         throttle: SignInThrottle = SignInThrottle(), metrics: KefuMetrics = KefuMetrics(), authority: TokenAuthority) throws {
         self.store = store
-        self.authority = authority ?? TokenAuthority(adminToken: configuration.adminToken, store: store)
+        self.authority = authority
         self.throttle = throttle
         self.metrics = metrics
         self.policy = policy

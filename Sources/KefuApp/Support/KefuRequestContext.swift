@@ -11,6 +11,8 @@ public struct KefuRequestContext: RequestContext, RemoteAddressRequestContext, A
     public var access: Access?
     /// The console session `access` came from, once the console's access check has run.
     public var consoleSession: ConsoleSession?
+    /// Set by `AuditMiddleware` on a change it logs; the access check writes who made it.
+    public var auditTrail: AuditTrail?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

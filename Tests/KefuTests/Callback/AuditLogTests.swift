@@ -87,6 +87,43 @@ struct AuditLogTests {
         }
     }
 
+    /// Stands for the API's access check: it names the actor, as `ApiAccessMiddleware` does.
+    struct NamingCheck: RouterMiddleware {
+        func handle(_ request: Request, context: KefuRequestContext, next: (Request, KefuRequestContext) async throws -> Response) async throws -> Response {
+            context.auditTrail?.actor = "named-by-the-check"
+            return try await next(request, context)
+        }
+    }
+
+    @Test("the actor is the one the access check established; only a change no check saw has its token looked up again")
+    func actorFromTheCheck() async throws {
+        try await StoreBackend.sqlite.withStore { store, _ in
+            let adminToken = "audit-admin-token-0123456789"
+            let router = Router(context: KefuRequestContext.self)
+            router.add(middleware: AuditMiddleware(store: store, clock: SystemWallClock(),
+                                                   authority: TokenAuthority(adminToken: Array(adminToken.utf8), store: store)))
+            let api = router.group("/api/v1").add(middleware: NamingCheck())
+            api.post("/changes") { _, _ in Response(status: .created) }
+            api.post("/failures") { _, _ -> Response in throw HTTPError(.conflict) }
+            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            let statuses: [HTTPResponse.Status] = try await app.test(.live) { client in
+                let auth: HTTPFields = [.authorization: "Bearer \(adminToken)"]
+                var statuses: [HTTPResponse.Status] = []
+                statuses.append(try await client.execute(uri: "/api/v1/changes", method: .post, headers: auth).status)
+                statuses.append(try await client.execute(uri: "/api/v1/failures", method: .post, headers: auth).status)
+                // No route: no access check ran, so the token is looked up here (it is the admin's).
+                statuses.append(try await client.execute(uri: "/api/v1/nothing-here", method: .post, headers: auth).status)
+                statuses.append(try await client.execute(uri: "/api/v1/nothing-here", method: .post,
+                                                         headers: [.authorization: "Bearer <script>'; DROP TABLE audit_log; --"]).status)
+                return statuses
+            }
+            #expect(statuses == [.created, .conflict, .notFound, .notFound])
+            let lines = try await store.auditEntries(AuditQuery()).map { "\($0.actor) \($0.action) \($0.status)" }
+            #expect(lines == ["unauthenticated POST /api/v1/nothing-here 404", "admin POST /api/v1/nothing-here 404",
+                              "named-by-the-check POST /api/v1/failures 409", "named-by-the-check POST /api/v1/changes 201"])
+        }
+    }
+
     @Test("the trimmer keeps the audit log for its retention period", arguments: StoreBackend.allCases)
     func retention(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in
@@ -103,9 +140,9 @@ struct AuditLogTests {
 
     @Test("routes group alike changes: ids, appids, media ids and openids become placeholders")
     func routes() {
-        #expect(AuditMiddleware<BasicRequestContext>.route("/api/v1/tasks/42/cancel") == "/api/v1/tasks/{id}/cancel")
-        #expect(AuditMiddleware<BasicRequestContext>.route("/console/accounts/wx0123456789abcdef/media/m_0123456789abcdef0123/delete")
+        #expect(AuditMiddleware<KefuRequestContext>.route("/api/v1/tasks/42/cancel") == "/api/v1/tasks/{id}/cancel")
+        #expect(AuditMiddleware<KefuRequestContext>.route("/console/accounts/wx0123456789abcdef/media/m_0123456789abcdef0123/delete")
                 == "/console/accounts/{appid}/media/{media}/delete")
-        #expect(AuditMiddleware<BasicRequestContext>.route("/api/v1/accounts/wx0123456789abcdef/followers/oAbc") == "/api/v1/accounts/{appid}/followers/{openid}")
+        #expect(AuditMiddleware<KefuRequestContext>.route("/api/v1/accounts/wx0123456789abcdef/followers/oAbc") == "/api/v1/accounts/{appid}/followers/{openid}")
     }
 }
