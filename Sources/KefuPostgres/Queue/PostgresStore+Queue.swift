@@ -25,15 +25,14 @@ extension PostgresStore {
                 """, [.int(now)])
             for account in accounts where claimed.count < limit {
                 let appid = account.string("appid")
-                let rate = Double(max(account.int("send_rate"), 1))
-                let capacity = max(1, rate / 10)
+                let rate = account.int("send_rate")
                 try await db.execute(
                     "INSERT INTO send_buckets (appid, tokens, refilled_at) VALUES ($1, $2, $3) ON CONFLICT (appid) DO NOTHING",
-                    [.text(appid), .double(capacity), .int(now)])
+                    [.text(appid), .double(SendBucket.capacity(rate: rate)), .int(now)])
                 guard let bucket = try await db.query(
                     "SELECT tokens, refilled_at FROM send_buckets WHERE appid = $1 FOR UPDATE SKIP LOCKED", [.text(appid)]).first
                 else { continue }
-                let tokens = min(capacity, bucket.double("tokens") + Double(max(now - bucket.int64("refilled_at"), 0)) * rate / 1000)
+                let tokens = SendBucket.tokens(held: bucket.double("tokens"), refilledAt: bucket.int64("refilled_at"), now: now, rate: rate)
                 let day = QuotaDay.of(now)
                 let used = try await db.query("SELECT used FROM send_days WHERE appid = $1 AND day = $2",
                                               [.text(appid), .int(day)]).first?.int("used") ?? 0
@@ -84,15 +83,15 @@ extension PostgresStore {
             var soonest: Int64?
             for account in accounts {
                 guard let due = account.optionalInt64("due") else { continue }
-                let rate = Double(max(account.int("send_rate"), 1))
                 var wait = max(due - now, 0)
                 if let until = account.optionalInt64("paused_until") { wait = max(wait, until - now) }
                 if account.int("used") >= account.int("daily_budget") {
                     wait = max(wait, QuotaDay.nextStart(after: now) - now)
                 }
-                if account.optionalInt64("refilled_at") != nil {
-                    let tokens = account.double("tokens") + Double(max(now - account.int64("refilled_at"), 0)) * rate / 1000
-                    if tokens < 1 { wait = max(wait, Int64(((1 - tokens) * 1000 / rate).rounded(.up))) }
+                if let refilledAt = account.optionalInt64("refilled_at") {
+                    let rate = account.int("send_rate")
+                    let tokens = SendBucket.tokens(held: account.double("tokens"), refilledAt: refilledAt, now: now, rate: rate)
+                    wait = max(wait, SendBucket.millisUntilToken(tokens, rate: rate))
                 }
                 soonest = min(soonest ?? wait, wait)
             }

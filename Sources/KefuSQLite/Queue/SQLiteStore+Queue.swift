@@ -16,16 +16,14 @@ extension SQLiteStore {
                 """, [.millis(now)])
             for account in accounts where claimed.count < limit {
                 let appid = account.string("appid")
-                let rate = Double(max(account.int("send_rate"), 1))
-                // A bucket of a tenth of a second's sends: the rate holds over any window longer
-                // than that, across every process claiming from this store. Processes' `now`s
-                // arrive out of order (each waits for the write lock), so refilled_at never moves
-                // back: an interval is never credited twice.
-                let capacity = max(1, rate / 10)
+                let rate = account.int("send_rate")
+                // The bucket (`SendBucket`) is shared by every process claiming from this store.
+                // Processes' `now`s arrive out of order (each waits for the write lock), so
+                // refilled_at never moves back: an interval is never credited twice.
                 let bucket = try await db.query("SELECT tokens, refilled_at FROM send_buckets WHERE appid = ?", [.text(appid)]).first
                 let tokens = bucket.map {
-                    min(capacity, ($0.column("tokens")?.double ?? 0) + Double(max(now - $0.int64("refilled_at"), 0)) * rate / 1000)
-                } ?? capacity
+                    SendBucket.tokens(held: $0.column("tokens")?.double ?? 0, refilledAt: $0.int64("refilled_at"), now: now, rate: rate)
+                } ?? SendBucket.capacity(rate: rate)
                 let day = QuotaDay.of(now)
                 let used = try await db.query("SELECT used FROM send_days WHERE appid = ? AND day = ?",
                                               [.text(appid), .millis(day)]).first?.int("used") ?? 0
