@@ -46,14 +46,40 @@ extension SQLStore {
         }
     }
 
-    public func cancelTask(id: Int64, now: Int64) async throws -> Bool {
-        try await inTransaction { db in
-            guard try await db.run(
-                "UPDATE tasks SET status = 'cancelled', updated_at = \(now) WHERE id = \(id) AND status IN ('scheduled', 'running', 'paused')") == 1
-            else { return false }
+    /// The task first, alone: once it is cancelled no claim takes its deliveries (a claim needs a
+    /// running task), whatever is still pending. Then its pending deliveries in chunks, each its
+    /// own transaction, for at most `budget`: one statement over a million-recipient broadcast ran
+    /// past the store's 20 s operation deadline on a slow machine and was rolled back, and the
+    /// task could not be cancelled at all. The first chunk is always done; what the budget leaves
+    /// (or a crash in between) the trimmer finishes (`cancelLeftovers`).
+    public func cancelTask(id: Int64, now: Int64, chunk: Int, budget: Duration) async throws -> Bool {
+        guard try await inTransaction({ db in
             try await db.run(
-                "UPDATE deliveries SET state = 'cancelled', reason = \(DeliveryReason.taskCancelled) WHERE task_id = \(id) AND state = 'pending'")
-            return true
+                "UPDATE tasks SET status = 'cancelled', updated_at = \(now) WHERE id = \(id) AND status IN ('scheduled', 'running', 'paused')") == 1
+        }) else { return false }
+        let deadline = ContinuousClock.now + budget
+        repeat {
+            let cancelled = try await inTransaction { db in
+                try await db.run(
+                    """
+                    UPDATE deliveries SET state = 'cancelled', reason = \(DeliveryReason.taskCancelled)
+                    WHERE id IN (SELECT id FROM deliveries WHERE task_id = \(id) AND state = 'pending' LIMIT \(chunk))
+                    """)
+            }
+            if cancelled < chunk { break }
+        } while ContinuousClock.now < deadline
+        return true
+    }
+
+    public func cancelLeftovers(limit: Int) async throws -> Int {
+        try await inTransaction { db in
+            try await db.run(
+                """
+                UPDATE deliveries SET state = 'cancelled', reason = \(DeliveryReason.taskCancelled)
+                WHERE id IN (SELECT id FROM deliveries
+                             WHERE state = 'pending' AND task_id IN (SELECT id FROM tasks WHERE status = 'cancelled')
+                             LIMIT \(limit)\(SQL.skipLocked))
+                """)
         }
     }
 

@@ -7,6 +7,9 @@ public protocol LedgerTrimming: Sendable {
     /// Deletes up to `limit` finished deliveries (sent, failed, skipped, cancelled) created before
     /// `before`: the per-recipient logs past retention. Returns rows deleted.
     func trimFinishedDeliveries(before: Int64, limit: Int) async throws -> Int
+    /// Cancels up to `limit` deliveries still pending of cancelled tasks (what `cancelTask` left
+    /// to do); returns how many.
+    func cancelLeftovers(limit: Int) async throws -> Int
     /// Deletes up to `limit` ledger and log rows of deleted accounts; returns rows deleted.
     func purgeDeletedAccounts(limit: Int) async throws -> Int
     /// Open windows per account at `now`.

@@ -34,6 +34,8 @@ public struct Trimmer: Service {
         public var windows = 0
         public var logRows = 0
         public var deliveries = 0
+        /// Pending deliveries of cancelled tasks, cancelled.
+        public var cancelled = 0
         public var purged = 0
         public var audit = 0
     }
@@ -61,7 +63,7 @@ public struct Trimmer: Service {
                 if result != PassResult() {
                     logger.debug("trimmed", metadata: [
                         "kefu.trim.windows": "\(result.windows)", "kefu.trim.log": "\(result.logRows)",
-                        "kefu.trim.deliveries": "\(result.deliveries)",
+                        "kefu.trim.deliveries": "\(result.deliveries)", "kefu.trim.cancelled": "\(result.cancelled)",
                         "kefu.trim.purged": "\(result.purged)", "kefu.trim.audit": "\(result.audit)",
                     ])
                 }
@@ -88,6 +90,7 @@ public struct Trimmer: Service {
         result.deliveries = try await drain {
             try await store.trimFinishedDeliveries(before: now - configuration.logRetentionSeconds * 1000, limit: $0)
         }
+        result.cancelled = try await drain { try await store.cancelLeftovers(limit: $0) }
         result.purged = try await drain { try await store.purgeDeletedAccounts(limit: $0) }
         result.audit = try await drain { try await store.trimAuditLog(before: now - configuration.auditRetentionSeconds * 1000, limit: $0) }
         return result

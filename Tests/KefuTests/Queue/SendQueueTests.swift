@@ -1,6 +1,8 @@
 import KefuCore
 import KefuStore
 import KefuTestSupport
+import KefuWorkers
+import Logging
 import Testing
 
 /// The send queue's rules at the store level, against every backend, with a manual clock.
@@ -28,13 +30,14 @@ struct SendQueueTests {
         }
     }
 
-    /// `setUp`, then a broadcast to everyone started once they have all interacted; returns when.
-    static func broadcast(_ store: any KefuStore, count: Int, rate: Int) async throws -> Int64 {
+    /// `setUp`, then a broadcast to everyone started once they have all interacted: when, and
+    /// the task's id.
+    static func broadcast(_ store: any KefuStore, count: Int, rate: Int = 10_000) async throws -> (now: Int64, task: Int64) {
         try await setUp(store, count: count, rate: rate)
         let now = t0 + Int64(count) * 1000 + 100_000
-        _ = try await task(store, at: now)
+        let id = try await task(store, at: now)
         _ = try await store.startDueTasks(now: now)
-        return now
+        return (now, id)
     }
 
     static func task(_ store: any KefuStore, at sendAt: Int64) async throws -> Int64 {
@@ -88,7 +91,7 @@ struct SendQueueTests {
     @Test("the account's send rate bounds claims over time", arguments: StoreBackend.allCases)
     func rate(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in
-            let now = try await Self.broadcast(store, count: 300, rate: 50)
+            let now = try await Self.broadcast(store, count: 300, rate: 50).now
             var total = 0
             // 20 claims, 100 ms apart, each asking for everything: a full bucket (one second's
             // sends) at the first, then 1.9 s at 50/s.
@@ -103,7 +106,7 @@ struct SendQueueTests {
           arguments: StoreBackend.allCases)
     func rateWithSlowClaims(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in
-            let now = try await Self.broadcast(store, count: 1_000, rate: 50)
+            let now = try await Self.broadcast(store, count: 1_000, rate: 50).now
             // A claim cycle slowed down by a loaded machine or a distant database: gaps of 150,
             // 900, 400 and 50 ms, for 15 s. The bucket full at the first claim, then 15 s at 50/s.
             var at = now, total = try await store.claimDeliveries(owner: "w", now: now, limit: 1000, leaseMillis: 60_000).count
@@ -117,6 +120,31 @@ struct SendQueueTests {
             #expect((799...800).contains(total), "50 + 15 s at 50/s, less a fraction of a token; was \(total)")
             // Five seconds without a claim: the bucket holds one second's sends, not five.
             #expect(try await store.claimDeliveries(owner: "w", now: at + 5_000, limit: 1000, leaseMillis: 60_000).count == 50)
+        }
+    }
+
+    @Test("a cancelled task's deliveries are never claimed; its pending ones are cancelled in chunks, and what the call leaves the trimmer finishes",
+          arguments: StoreBackend.allCases)
+    func cancelInChunks(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            let (now, id) = try await Self.broadcast(store, count: 2_500)
+            // No time for more than the first chunk, as when a huge broadcast's cancel runs out of
+            // its budget, or the process stops between chunks.
+            #expect(try await store.cancelTask(id: id, now: now + 1, chunk: 1_000, budget: .zero))
+            #expect(try await store.task(id: id)?.status == .cancelled)
+            var stats = try await store.taskStats(id: id)
+            #expect(stats.cancelled == 1_000 && stats.pending == 1_500, "\(stats)")
+            #expect(try await store.claimDeliveries(owner: "w", now: now + 2, limit: 1000, leaseMillis: 60_000).isEmpty,
+                    "nothing of a cancelled task is claimed, pending or not")
+            #expect(try await store.cancelTask(id: id, now: now + 3) == false, "a task is cancelled once")
+
+            let trimmer = Trimmer(store: store, clock: ManualWallClock(now + 4), configuration: .init(batchSize: 400), logger: Logger.test())
+            #expect(try await trimmer.pass().cancelled == 1_500)
+            stats = try await store.taskStats(id: id)
+            #expect(stats.cancelled == 2_500 && stats.pending == 0, "\(stats)")
+            let reasons = Set(try await store.deliveries(taskId: id, state: .cancelled, limit: 3_000, afterId: nil).compactMap(\.reason))
+            #expect(reasons == [DeliveryReason.taskCancelled])
+            #expect(try await trimmer.pass().cancelled == 0)
         }
     }
 
