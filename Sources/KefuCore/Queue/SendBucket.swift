@@ -1,15 +1,17 @@
 /// An account's send bucket, shared by every process claiming from one store: it fills at
-/// `send_rate` tokens a second up to one second's worth, and a claim takes a token per delivery.
+/// `send_rate` tokens a second up to a tenth of a second's worth, and a claim takes a token per
+/// delivery. The rate holds over any window longer than that.
 ///
-/// The rate holds over any window longer than a second. The bucket holds a whole second because
-/// claims come at the pace of the claim cycle (a few statements, then the send), not of the rate:
-/// a bucket of a tenth of a second lost every token past it whenever a cycle took longer than
-/// 100 ms — a loaded machine, or a database 30 ms away — and an account set to 100 a second sent
-/// 31. A cycle up to a second long now loses nothing; the cost is a burst of up to one second's
-/// sends after a pause.
+/// A cap this small loses the tokens past it when a claim cycle takes longer than 100 ms (a
+/// loaded machine; 31 a second for an account set to 100 was seen). A one-second bucket was
+/// tried and taken back: with it, the multi-worker broadcasts on PostgreSQL stalled in a CI run
+/// on a loaded machine. The likely reason (not yet confirmed): the cap also bounds how much one
+/// claim takes, and with a whole second's tokens one worker claims up to 512 deliveries at once,
+/// more than it can start within half a lease, so claims go back and forth between workers.
+/// Raising it wants the claim's size bounded by what the loop can start, first.
 public enum SendBucket {
-    /// The most a bucket holds: one second of sending, at least one token.
-    public static func capacity(rate: Int) -> Double { Double(max(rate, 1)) }
+    /// The most a bucket holds: a tenth of a second of sending, at least one token.
+    public static func capacity(rate: Int) -> Double { max(1, Double(max(rate, 1)) / 10) }
 
     /// The tokens at `now` of a bucket that held `held` at `refilledAt`, up to its capacity. Time
     /// before `refilledAt` (processes' clocks arrive out of order) credits nothing.
