@@ -41,22 +41,32 @@ extension BenchRunner {
         let start = ContinuousClock.now
         do {
             for minute in 1...minutes {
-                // One second at a time: `rate` pushes played through the simulator (which retries
-                // a 503 as WeChat does), then what is left of the second.
-                let minuteEnd = start + .seconds(60 * minute)
-                while ContinuousClock.now < minuteEnd {
-                    let second = ContinuousClock.now
-                    let actions = (0..<rate).map { i -> [String: Any] in
-                        ["openid": "oSoak\((pushed + i) % pool)", "kind": "text", "content": "soak \(pushed + i)"]
+                // Paced by the clock from the start: by the end of each second, `rate` pushes a
+                // second are due, played through the simulator (which retries a 503 as WeChat
+                // does). A round that overran its second (a busy machine) is made up in the next,
+                // so each minute pushes `rate` × 60 whenever the machine can keep the average; a
+                // minute that cannot finish in time runs long and says so.
+                let minuteEnd = start + .seconds(60 * minute), quota = rate * 60 * minute
+                while pushed < quota {
+                    let second = (ContinuousClock.now - start).components.seconds
+                    let count = min(quota, rate * Int(second + 1)) - pushed
+                    if count > 0 {
+                        let actions = (0..<count).map { i -> [String: Any] in
+                            ["openid": "oSoak\((pushed + i) % pool)", "kind": "text", "content": "soak \(pushed + i)"]
+                        }
+                        let played = try await TestHTTP.post("\(simulator.baseURL)/sim/play", TestHTTP.json([
+                            "appid": account.appid, "actions": actions, "concurrency": 16,
+                        ] as [String: Any]))
+                        pushed += count
+                        refused += count - (played.json?["acknowledged"] as? Int ?? 0)
                     }
-                    let played = try await TestHTTP.post("\(simulator.baseURL)/sim/play", TestHTTP.json([
-                        "appid": account.appid, "actions": actions, "concurrency": 16,
-                    ] as [String: Any]))
-                    let acknowledged = played.json?["acknowledged"] as? Int ?? 0
-                    pushed += rate
-                    refused += rate - acknowledged
-                    let spent = ContinuousClock.now - second
-                    if spent < .seconds(1) { try await Task.sleep(for: .seconds(1) - spent) }  // pacing, not a wait for a condition
+                    let next = start + .seconds(second + 1)
+                    if ContinuousClock.now < next { try await Task.sleep(for: next - ContinuousClock.now) }  // pacing, not a wait for a condition
+                }
+                let late = ContinuousClock.now - minuteEnd
+                if late > .seconds(1) {
+                    say(String(format: "soak: minute %d ended %.1f s late: this machine could not keep %d pushes/s", minute,
+                               Double(late.components.seconds) + Double(late.components.attoseconds) / 1e18, rate))
                 }
                 let sent = try await simulatorMessages(account, simulator: simulator)
                 var sample = try await Self.sample(serve: serve.process.processIdentifier, supervisor: workers.process.processIdentifier, url: url)
