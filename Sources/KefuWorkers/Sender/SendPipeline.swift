@@ -16,19 +16,31 @@ import KefuCore
 /// moment leaves at most `concurrency` deliveries whose outcome is unknown. Starting and
 /// recording are separate streams, each with at most one statement in flight, so calls go out
 /// while results are written; a slow store batches more rather than queueing more.
+///
+/// Claims are sized by how fast this loop has started deliveries lately: no more waits claimed
+/// than it starts in a quarter of the lease (`ahead`). With a fixed claim size, a loop slowed
+/// down (a loaded machine, a slow database) held claims it could not start within half their
+/// lease; they went back unsent, were claimed again, and their leases ran out while the results
+/// handing them back waited for the store: the queue churned and the broadcast stalled.
 struct SendPipeline {
     struct Configuration {
         /// Deliveries started and not yet recorded at once: calls to WeChat in flight, and
         /// those whose results are still to be written.
         var concurrency: Int
-        /// Claimed deliveries waiting to be started below which the next claim starts.
+        /// Claimed deliveries waiting to be started below which the next claim starts, when the
+        /// loop keeps up (a slow loop claims when fewer than half of `ahead` wait).
         var lowWater: Int
         var leaseMillis: Int64
+        /// Deliveries claimed at once at most.
+        var batchSize: Int
     }
 
+    /// How long the start rate that sizes claims is measured over.
+    static let rateWindowMillis: Int64 = 2_000
+
     enum Action: Equatable {
-        /// Claim the next batch (after an empty claim, first wait for work).
-        case claim(afterIdle: Bool)
+        /// Claim up to `limit` deliveries (after an empty claim, first wait for work).
+        case claim(afterIdle: Bool, limit: Int)
         /// Mark these started; the store answers which this sender still holds.
         case start([ClaimedDelivery])
         case send(ClaimedDelivery)
@@ -65,6 +77,8 @@ struct SendPipeline {
     private var starting: [Pending]?
     /// The recording in flight: what it records, to hand back if it fails.
     private var recording: (results: [Unrecorded], pauses: [String: AccountPause])?
+    /// Starts within the last `rateWindowMillis`: when, and how many deliveries.
+    private var recentStarts: [(at: Int64, count: Int)] = []
 
     init(configuration: Configuration) {
         self.configuration = configuration
@@ -86,9 +100,11 @@ struct SendPipeline {
             waiting.removeAll()
             ready.removeAll()
         }
-        if !stopping, !claiming, waiting.count + ready.count < configuration.lowWater {
+        let unstarted = waiting.count + ready.count
+        let ahead = ahead(now: now)
+        if !stopping, !claiming, unstarted < min(configuration.lowWater, max(1, ahead / 2)) {
             claiming = true
-            actions.append(.claim(afterIdle: idle))
+            actions.append(.claim(afterIdle: idle, limit: min(configuration.batchSize, ahead - unstarted)))
         }
         for next in ready {
             inFlight += 1
@@ -109,6 +125,18 @@ struct SendPipeline {
         return actions
     }
 
+    /// Claimed deliveries that may wait unstarted: what this loop starts in a quarter of the lease
+    /// at its recent rate, at least `concurrency` (enough to fill every place), at most what a
+    /// loop that keeps up holds (`lowWater + batchSize`). With nothing claimed or started the
+    /// rate says nothing (idle, not slow): the most.
+    func ahead(now: Int64) -> Int {
+        let most = configuration.lowWater + configuration.batchSize
+        let started = recentStarts.lazy.filter { now - $0.at < Self.rateWindowMillis }.map(\.count).reduce(0, +)
+        if started == 0, waiting.isEmpty, ready.isEmpty, startedOpen == 0, starting == nil { return most }
+        let inQuarterLease = Double(started) * Double(configuration.leaseMillis / 4) / Double(Self.rateWindowMillis)
+        return max(configuration.concurrency, min(most, Int(inQuarterLease)))
+    }
+
     /// A start of as many waiting deliveries as there are places, when it is worth a statement.
     private mutating func start(now: Int64) -> Action? {
         // A claim that has waited half its lease (WeChat answering slowly) goes back unsent:
@@ -127,6 +155,8 @@ struct SendPipeline {
         let group = Array(waiting.prefix(count))
         waiting.removeFirst(count)
         starting = group
+        recentStarts.removeFirst(recentStarts.prefix { now - $0.at >= Self.rateWindowMillis }.count)
+        recentStarts.append((now, count))
         return .start(group.map(\.delivery))
     }
 

@@ -19,7 +19,8 @@ public struct Sender: Service {
         /// marked (measured with `kefu-bench`, see the README's Performance section).
         public var concurrency: Int
         /// Deliveries claimed at once at most; a new claim starts when fewer than `lowWater`
-        /// claimed deliveries wait to be started.
+        /// claimed deliveries wait to be started. A loop slower than a quarter-lease's worth of
+        /// these claims less (`SendPipeline.ahead`).
         public var batchSize: Int
         /// Claimed deliveries waiting below which the next claim starts: half a batch, and at
         /// least `concurrency`. The claim must come back before those waiting have gone out, or
@@ -87,7 +88,8 @@ public struct Sender: Service {
     /// caches kept here.
     public func run() async throws {
         var pipeline = SendPipeline(configuration: .init(
-            concurrency: configuration.concurrency, lowWater: configuration.lowWater, leaseMillis: configuration.leaseMillis))
+            concurrency: configuration.concurrency, lowWater: configuration.lowWater, leaseMillis: configuration.leaseMillis,
+            batchSize: configuration.batchSize))
         await withTaskGroup(of: Event.self) { group in
             var accounts: [String: Account] = [:]
             var templates: [String: SendBodyTemplate?] = [:]  // by stored message; a broadcast has one
@@ -95,8 +97,8 @@ public struct Sender: Service {
                 let stopping = Task.isShuttingDownGracefully || Task.isCancelled
                 for action in pipeline.next(now: clock.nowMillis(), stopping: stopping) {
                     switch action {
-                    case .claim(let afterIdle):
-                        group.addTask { await claim(afterIdle: afterIdle) }
+                    case .claim(let afterIdle, let limit):
+                        group.addTask { await claim(afterIdle: afterIdle, limit: limit) }
                     case .send(let delivery):
                         let account = accounts[delivery.appid]
                         if templates[delivery.message] == nil {
@@ -131,9 +133,9 @@ public struct Sender: Service {
         }
     }
 
-    /// Claims a batch and the accounts it belongs to; after an empty claim, first waits for
-    /// work (a wake-up, a known due time, or the poll).
-    func claim(afterIdle: Bool) async -> Event {
+    /// Claims up to `limit` deliveries and the accounts they belong to; after an empty claim,
+    /// first waits for work (a wake-up, a known due time, or the poll).
+    func claim(afterIdle: Bool, limit: Int) async -> Event {
         if afterIdle {
             var dueIn: Duration?
             if store.wakesAcrossProcesses, let delay = try? await store.nextClaimDelay(now: clock.nowMillis()) {
@@ -146,7 +148,7 @@ public struct Sender: Service {
         let now = clock.nowMillis()
         guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return .claimed([], [:], at: now) }
         do {
-            let claimed = try await store.claimDeliveries(owner: owner, now: now, limit: configuration.batchSize,
+            let claimed = try await store.claimDeliveries(owner: owner, now: now, limit: limit,
                                                           leaseMillis: configuration.leaseMillis)
             var accounts: [String: Account] = [:]
             for appid in Set(claimed.map(\.appid)) { accounts[appid] = try await store.account(appid: appid) }

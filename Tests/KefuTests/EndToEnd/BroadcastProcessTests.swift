@@ -100,9 +100,11 @@ struct BroadcastProcessTests {
             try await harness.startServer(extra: ["--workers", "0"])
             let account = Self.account(22, rate: 1000)
             try await Self.addAccount(account, to: harness, talkers: "oMany", count: 10_000, concurrency: 64)
-            // A 5 s lease: with 2 s, four processes on two cores under the whole suite's load spent
-            // their leases waiting on PostgreSQL, and recovering expired leases (refunds, locks)
-            // added to the wait — a livelock noted for #20, not what this test is about.
+            // A 5 s lease. Four processes on two cores under the whole suite's load once spent
+            // their leases waiting on PostgreSQL, at 2 s and later at 5 s: each loop claimed a
+            // fixed 256–512 it could not start in time, handed them back, and claimed them again
+            // while recovering expired leases added to the wait. Claims are now sized by what a
+            // loop starts in a quarter of its lease (`SendPipeline.ahead`).
             let workers = try await harness.startWorkers(processes: 4, extra: ["--lease-seconds", "5"])
             supervisor = workers
 

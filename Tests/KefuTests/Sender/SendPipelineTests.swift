@@ -13,8 +13,12 @@ struct SendPipelineTests {
         }
     }
 
-    static func pipeline(concurrency: Int = 4, lowWater: Int = 8, leaseMillis: Int64 = 60_000) -> SendPipeline {
-        SendPipeline(configuration: .init(concurrency: concurrency, lowWater: lowWater, leaseMillis: leaseMillis))
+    static func pipeline(concurrency: Int = 4, lowWater: Int = 8, leaseMillis: Int64 = 60_000, batchSize: Int = 16) -> SendPipeline {
+        SendPipeline(configuration: .init(concurrency: concurrency, lowWater: lowWater, leaseMillis: leaseMillis, batchSize: batchSize))
+    }
+
+    static func claims(_ actions: [SendPipeline.Action]) -> [Int] {
+        actions.compactMap { if case .claim(_, let limit) = $0 { limit } else { nil } }
     }
 
     /// A pipeline that claimed `claimed`, and whose first start the store answered with `started`.
@@ -52,17 +56,60 @@ struct SendPipelineTests {
     @Test("claims first; nothing is sent before the store marks it started; then exactly the started ones go out")
     func startThenSend() {
         var pipeline = Self.pipeline(concurrency: 4, lowWater: 8)
-        #expect(pipeline.next(now: 0, stopping: false) == [.claim(afterIdle: false)])
+        #expect(pipeline.next(now: 0, stopping: false) == [.claim(afterIdle: false, limit: 16)], "idle: a whole batch")
         #expect(pipeline.next(now: 0, stopping: false).isEmpty, "one claim at a time")
         pipeline.claimed(Self.deliveries(10), at: 0)
         let actions = pipeline.next(now: 1, stopping: false)
         #expect(Self.sends(actions).isEmpty, "nothing is sent before it is marked started")
         #expect(Self.start(actions) == [1, 2, 3, 4], "a group as large as the concurrency, in claim order")
-        #expect(pipeline.next(now: 1, stopping: false) == [.claim(afterIdle: false)], "6 waiting is below the low-water mark of 8")
+        #expect(pipeline.next(now: 1, stopping: false) == [.claim(afterIdle: false, limit: 16)], "6 waiting is below the low-water mark of 8")
         pipeline.started([1, 2, 3, 4], at: 2)
         #expect(Self.sends(pipeline.next(now: 2, stopping: false)) == [1, 2, 3, 4])
         #expect(pipeline.inFlight == 4)
         #expect(pipeline.startedOpen == 4)
+    }
+
+    @Test("a slow loop claims what it starts in a quarter of its lease, not a whole batch; one that starts nothing claims only enough to fill its places")
+    func claimsFollowTheStartRate() {
+        // 4 places, a 4 s lease, batches of 512: one group of 4 started every 200 ms is 20 a
+        // second, 20 in the quarter lease.
+        var pipeline = Self.pipeline(concurrency: 4, lowWater: 256, leaseMillis: 4_000, batchSize: 512)
+        #expect(pipeline.ahead(now: 0) == 256 + 512, "idle: as much as a loop that keeps up holds")
+        #expect(Self.claims(pipeline.next(now: 0, stopping: false)) == [512])
+        pipeline.claimed(Self.deliveries(40), at: 0)
+        #expect(pipeline.ahead(now: 0) == 4, "claimed, nothing started yet: enough to fill the places")
+        var later: [Int] = []
+        for step in 0..<10 {
+            let now = Int64(step) * 200
+            var actions = pipeline.next(now: now, stopping: false)
+            later += Self.claims(actions)
+            let group = Self.start(actions) ?? []
+            #expect(group.count == 4)
+            pipeline.started(group, at: now)
+            actions = pipeline.next(now: now, stopping: false)
+            later += Self.claims(actions)
+            for id in Self.sends(actions) { pipeline.sent(Self.sent(id, at: now), pause: nil) }
+            actions = pipeline.next(now: now, stopping: false)
+            later += Self.claims(actions)
+            #expect(Self.record(actions)?.results.count == 4)
+            pipeline.recorded(ok: true, retry: true)
+        }
+        #expect(pipeline.ahead(now: 1_800) == 20, "40 started in the last 2 s: 20 a second, a quarter of the 4 s lease")
+        #expect(later == [10], "one claim, at 1.6 s once 36 were started (18 in a quarter lease) and 8 wait: of 18 less those 8")
+
+        // Claimed work and no start for the whole measuring window: only enough to fill the places.
+        #expect(pipeline.ahead(now: 10_000) == 256 + 512, "drained and idle again")
+        pipeline.claimed(Self.deliveries(8, from: 100), at: 10_000)
+        #expect(pipeline.ahead(now: 12_500) == 4)
+        // 64 started in the last 2 s is 32 a second: 480 in the quarter of a 60 s lease, and with
+        // a 10-minute lease more than a loop that keeps up holds, so the cap.
+        for (lease, ahead) in [(Int64(60_000), 480), (600_000, 256 + 512)] {
+            var fast = Self.pipeline(concurrency: 64, lowWater: 256, leaseMillis: lease, batchSize: 512)
+            _ = fast.next(now: 0, stopping: false)
+            fast.claimed(Self.deliveries(512), at: 0)
+            #expect(Self.start(fast.next(now: 0, stopping: false))?.count == 64)
+            #expect(fast.ahead(now: 0) == ahead)
+        }
     }
 
     @Test("after an empty claim the next one waits for work first")
@@ -70,7 +117,7 @@ struct SendPipelineTests {
         var pipeline = Self.pipeline()
         _ = pipeline.next(now: 0, stopping: false)
         pipeline.claimed([], at: 0)
-        #expect(pipeline.next(now: 1, stopping: false) == [.claim(afterIdle: true)])
+        #expect(pipeline.next(now: 1, stopping: false) == [.claim(afterIdle: true, limit: 16)])
     }
 
     @Test("a place is free only once its result is recorded; recording and starting run side by side")
@@ -128,8 +175,9 @@ struct SendPipelineTests {
             now += 1
             for action in pipeline.next(now: now, stopping: false) {
                 switch action {
-                case .claim:
-                    let count = Int(min(50, 201 - next))
+                case .claim(_, let limit):
+                    #expect(limit > 0)
+                    let count = Int(min(Int64(min(50, limit)), 201 - next))
                     pipeline.claimed(Self.deliveries(count, from: next), at: now)
                     next += Int64(count)
                 case .start(let group):
@@ -251,7 +299,7 @@ struct SendPipelineTests {
         var pipeline = Self.running(Self.deliveries(5), started: [1, 2], concurrency: 2, lowWater: 0)
         #expect(Self.sends(pipeline.next(now: 2, stopping: false)) == [1, 2])
         var actions = pipeline.next(now: 3, stopping: true)
-        #expect(!actions.contains(.claim(afterIdle: false)) && !actions.contains(.claim(afterIdle: true)))
+        #expect(Self.claims(actions).isEmpty)
         #expect(Self.start(actions) == nil)
         let batch = Self.record(actions)
         #expect(batch?.results.map(\.delivery.id) == [3, 4, 5])
