@@ -58,6 +58,8 @@ struct CallbackController<Context: RequestContext> {
     }
 
     @Sendable func push(_ request: Request, context: Context) async throws -> Response {
+        let started = ContinuousClock.now
+        defer { metrics.callbackAnswered(after: ContinuousClock.now - started) }
         let appid = try context.parameters.require("appid")
         guard !Self.unsigned(Self.query(request)) else {
             metrics.callback("unauthorized")

@@ -15,13 +15,16 @@ public final class KefuMetrics: Sendable {
     private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
     private let batchSizes: CoreMetrics.Recorder
     private let lateness: CoreMetrics.Recorder
+    private let callbackAnswers: CoreMetrics.Recorder
 
     public init() {
         self.registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.valueHistogramBuckets["kefu.commit.batch.size"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
         factory.valueHistogramBuckets["kefu.delayed.lateness.seconds"] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300]
+        factory.valueHistogramBuckets["kefu.callback.answer.seconds"] = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 5, 10]
         self.factory = factory
+        callbackAnswers = CoreMetrics.Recorder(label: "kefu.callback.answer.seconds", dimensions: [], aggregate: true, factory: factory)
         batchSizes = CoreMetrics.Recorder(label: "kefu.commit.batch.size", dimensions: [], aggregate: true, factory: factory)
         lateness = CoreMetrics.Recorder(label: "kefu.delayed.lateness.seconds", dimensions: [], aggregate: true, factory: factory)
     }
@@ -40,6 +43,13 @@ public final class KefuMetrics: Sendable {
     /// malformed, too_large, unavailable, overloaded (refused at once: the store is behind).
     public func callback(_ outcome: String) {
         counter("kefu.callbacks", [("outcome", outcome)]).increment()
+    }
+
+    /// How long a push took to answer, from its handler's start to its answer, whatever the
+    /// outcome: WeChat gives up after 5 s (and retries), so the 5 s bucket should hold them all.
+    public func callbackAnswered(after elapsed: Duration) {
+        let (seconds, attoseconds) = elapsed.components
+        callbackAnswers.record(Double(seconds) + Double(attoseconds) / 1e18)
     }
 
     /// Pushes of a kind kefu does not know (recorded as `other`), by account: what WeChat added
