@@ -54,11 +54,11 @@ struct AuditMiddleware<Context: AccessRequestContext>: RouterMiddleware {
         }
     }
 
-    /// Who is asking, as the access checks put it: on the API the token's name (`admin` for `KEFU_ADMIN_TOKEN`), `local` on an
-    /// open loopback API, `unauthenticated` otherwise; on the console `console:` and the
-    /// session's principal (`admin`, `local`, or the named token's name), or `anonymous` before
-    /// sign-in (`unknown` when the store cannot say: the request goes on, and its own handler
-    /// answers for the store).
+    /// Who is asking, as the access checks put it: on the API the token's name (`admin` for
+    /// `KEFU_ADMIN_TOKEN`), `local` on an open loopback API, `unauthenticated` otherwise; on the
+    /// console `console:` and the session's principal (`admin`, `local`, or the named token's
+    /// name), or `anonymous` before sign-in (`unknown` when the store cannot say: the request
+    /// goes on, and its own handler answers for the store).
     func actor(_ request: Request, api: Bool) async -> String {
         do {
             if api {

@@ -59,26 +59,24 @@ extension SQLStore {
         }) else { return false }
         let deadline = ContinuousClock.now + budget
         repeat {
-            let cancelled = try await inTransaction { db in
-                try await db.run(
-                    """
-                    UPDATE deliveries SET state = 'cancelled', reason = \(DeliveryReason.taskCancelled)
-                    WHERE id IN (SELECT id FROM deliveries WHERE task_id = \(id) AND state = 'pending' LIMIT \(chunk))
-                    """)
-            }
-            if cancelled < chunk { break }
+            if try await cancelPending(of: "task_id = \(id)", limit: chunk) < chunk { break }
         } while ContinuousClock.now < deadline
         return true
     }
 
     public func cancelLeftovers(limit: Int) async throws -> Int {
+        try await cancelPending(of: "task_id IN (SELECT id FROM tasks WHERE status = 'cancelled')", limit: limit)
+    }
+
+    /// Cancels up to `limit` pending deliveries that `filter` picks, in one transaction, and
+    /// answers how many. Rows a claim holds locked are skipped, not waited for: whatever is left
+    /// is the next chunk's or the trimmer's.
+    private func cancelPending(of filter: SQL, limit: Int) async throws -> Int {
         try await inTransaction { db in
             try await db.run(
                 """
                 UPDATE deliveries SET state = 'cancelled', reason = \(DeliveryReason.taskCancelled)
-                WHERE id IN (SELECT id FROM deliveries
-                             WHERE state = 'pending' AND task_id IN (SELECT id FROM tasks WHERE status = 'cancelled')
-                             LIMIT \(limit)\(SQL.skipLocked))
+                WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND \(filter) LIMIT \(limit)\(SQL.skipLocked))
                 """)
         }
     }
