@@ -4,7 +4,9 @@ kefu refused (4xx) changed nothing it stores.
 Before and after every call it takes a snapshot of what the API shows — accounts, tasks, rules,
 tokens, and the seeded accounts' media and audience counts — over the API itself, with the
 admin token. schemathesis runs one call at a time (--workers 1), so the snapshot before a call
-is the one taken after the previous call.
+is the one taken after the previous call. A GET or HEAD changes nothing (the API documents them
+as reads), so no snapshot is taken after one: the last one still holds, and the run takes about
+half the snapshots it would otherwise.
 """
 import json
 import os
@@ -48,9 +50,11 @@ _last = [snapshot()]
 
 @schemathesis.check
 def rejected_request_changes_nothing(ctx, response, case):
+    if case.method.upper() in ("GET", "HEAD"):
+        return None
     before, after = _last[0], snapshot()
     _last[0] = after
-    if case.method.upper() in ("GET", "HEAD") or not 400 <= response.status_code < 500:
+    if not 400 <= response.status_code < 500:
         return None
     if before != after:
         raise AssertionError(

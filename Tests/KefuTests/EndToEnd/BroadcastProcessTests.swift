@@ -91,7 +91,12 @@ struct BroadcastProcessTests {
         await harness.shutdown()
     }
 
-    @Test("4 worker processes share a 10,000-recipient broadcast: all sent, none twice, one token fetch; then one is SIGKILLed mid-way and with skip still none twice",
+    /// The four-worker broadcast's audience: at the account's 1,000 sends a second, 5 s of
+    /// sending shared by four loops claiming at most 100 at a time. (10,000 took over three of
+    /// CI's forty minutes, pushed in and sent twice, and tested nothing more.)
+    static let manyFollowers = 5_000
+
+    @Test("4 worker processes share a 5,000-recipient broadcast: all sent, none twice, one token fetch; then one is SIGKILLed mid-way and with skip still none twice",
           arguments: StoreBackend.allCases)
     func fourWorkers(backend: StoreBackend) async throws {
         let harness = try await ProcessHarness(policy: Self.messagePolicy, backend: backend)
@@ -99,7 +104,7 @@ struct BroadcastProcessTests {
         do {
             try await harness.startServer(extra: ["--workers", "0"])
             let account = Self.account(22, rate: 1000)
-            try await Self.addAccount(account, to: harness, talkers: "oMany", count: 10_000, concurrency: 64)
+            try await Self.addAccount(account, to: harness, talkers: "oMany", count: Self.manyFollowers, concurrency: 64)
             // A 5 s lease. Four processes on two cores under the whole suite's load once spent
             // their leases waiting on PostgreSQL, at 2 s and later at 5 s: each loop claimed a
             // fixed 256–512 it could not start in time, handed them back, and claimed them again
@@ -111,15 +116,15 @@ struct BroadcastProcessTests {
             let first = try await harness.createTask(appid: account.appid, message: Self.messages[0])
             try await harness.waitForTask(first, status: "completed", timeout: .seconds(240))
             var received = try await harness.received(account.appid)
-            #expect(received.count == 10_000)
-            #expect(Set(received.map { $0["openid"] as! String }).count == 10_000)
-            #expect(Self.stats(try await harness.task(first))["sent"] as? Int == 10_000)
+            #expect(received.count == Self.manyFollowers)
+            #expect(Set(received.map { $0["openid"] as! String }).count == Self.manyFollowers)
+            #expect(Self.stats(try await harness.task(first))["sent"] as? Int == Self.manyFollowers)
             let tokens = try await TestHTTP.get("\(harness.simulator.baseURL)/sim/stats?appid=\(account.appid)").json
             #expect(tokens?["token_requests"] as? Int == 1, "four processes fetched the token once")
 
             let second = try await harness.createTask(appid: account.appid, message: Self.messages[1])
             try await eventually("a quarter of the second broadcast", timeout: .seconds(120)) {
-                try await harness.received(account.appid).count >= 12_500
+                try await harness.received(account.appid).count >= Self.manyFollowers + Self.manyFollowers / 4
             }
             let victim = try #require(ProcessHarness.workerPIDs(workers).first)
             kill(victim, SIGKILL)
@@ -129,7 +134,7 @@ struct BroadcastProcessTests {
             #expect(Set(openidsSent).count == openidsSent.count, "nobody got the second broadcast twice")
             let stats = Self.stats(try await harness.task(second))
             let sent = stats["sent"] as? Int ?? 0, skipped = stats["skipped"] as? Int ?? 0
-            #expect(sent + skipped == 10_000)
+            #expect(sent + skipped == Self.manyFollowers)
             #expect(openidsSent.count >= sent && openidsSent.count <= sent + skipped)
             try await eventually("the supervisor to restart the killed worker") {
                 ProcessHarness.workerPIDs(workers).count >= 5
