@@ -316,6 +316,9 @@ extension ConsoleController {
             throw HTTPError(.badRequest, message: "the form is not multipart/form-data")
         }
         let parsed = ConsoleMultipart(form)
+        guard !parsed.fields.values.contains(where: { $0.utf8.contains(0) }) else {
+            throw HTTPError(.badRequest, message: Self.nulInForm)
+        }
         guard let presented = parsed.fields["_csrf"],
               CallbackSignature.constantTimeEquals(Array(presented.utf8), Array(session.csrf.utf8)) else { return nil }
         return parsed

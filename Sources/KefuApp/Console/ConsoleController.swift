@@ -378,12 +378,19 @@ struct ConsoleController<Context: RequestContext> {
 
     // MARK: Forms
 
-    /// An `application/x-www-form-urlencoded` body (at most 64 KB); a 400 when it is not one.
+    /// Why a form holding a NUL character is refused (a 400): PostgreSQL's text cannot hold one,
+    /// and the API refuses `\u0000` the same way.
+    static var nulInForm: String { "the form contains a NUL character (%00), which no field can hold" }
+
+    /// An `application/x-www-form-urlencoded` body (at most 64 KB); a 400 when it is not one, or
+    /// when it holds a NUL character.
     static func form<T: Decodable>(_ request: Request, as type: T.Type) async throws -> T {
         var request = request
         let body = try await request.collectBody(upTo: formLimit)
+        let text = String(buffer: body)
+        guard !text.utf8.contains(0), !text.lowercased().contains("%00") else { throw HTTPError(.badRequest, message: nulInForm) }
         do {
-            return try URLEncodedFormDecoder().decode(T.self, from: String(buffer: body))
+            return try URLEncodedFormDecoder().decode(T.self, from: text)
         } catch {
             throw HTTPError(.badRequest, message: "the form is not application/x-www-form-urlencoded")
         }

@@ -3,7 +3,8 @@
 /// Foundation's `JSONSerialization` and `JSONDecoder` on Linux accept more than JSON (a trailing
 /// comma in an object or array, for one), so a body a client got subtly wrong would be taken as
 /// meant. This check accepts exactly RFC 8259's grammar, limits nesting (hostile bodies of
-/// `[[[[…` cannot exhaust the stack later), and says where the body stops being JSON. No package
+/// `[[[[…` cannot exhaust the stack later), refuses `\u0000` in strings (JSON allows it, no
+/// stored text can hold it), and says where the body stops being JSON. No package
 /// in the project's set offers a strict validator that reports a position, hence this one.
 public enum StrictJSON {
     public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
@@ -113,6 +114,10 @@ public enum StrictJSON {
                         // UTF-16 surrogates come in pairs: a lone one is no character (RFC 8259
                         // §8.2), and Foundation refuses the body; found by scripts/fuzz.
                         switch unit {
+                        case 0x0000:
+                            // JSON allows it, but PostgreSQL's text cannot hold it: a NUL in any
+                            // field failed the store's write (a 503), found by schemathesis.
+                            throw fail("\\u0000 (NUL) is not accepted in a string")
                         case 0xD800...0xDBFF:
                             guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
                                 throw fail("\\u\(hex(unit)) is the first half of a surrogate pair; a \\uDC00–\\uDFFF must follow it")

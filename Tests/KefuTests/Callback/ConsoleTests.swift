@@ -181,6 +181,26 @@ struct ConsoleTests {
         }
     }
 
+    @Test("a form holding a NUL (%00), urlencoded or multipart, is 400 and changes nothing, on PostgreSQL too", arguments: StoreBackend.allCases)
+    func nulInForm(backend: StoreBackend) async throws {
+        try await Self.run(backend) { app in
+            var browser = Browser(client: app.client)
+            _ = try await browser.signIn()
+            let csrf = Browser.csrf(try await browser.get("/console/accounts/new")) ?? ""
+            let refused = try await browser.post("/console/accounts", [
+                ("_csrf", csrf), ("appid", "wx00000000000000ac"), ("app_secret", "0123456789abcdef0123456789abcdef"), ("name", "店\u{0}"),
+            ])
+            #expect(refused.status == .badRequest)
+            #expect(String(buffer: refused.body).contains("NUL"))
+            #expect(try await app.store.account(appid: "wx00000000000000ac") == nil)
+            let multipart = try await browser.upload("/console/accounts/\(Self.account.appid)/tasks", [
+                .field("_csrf", csrf), .field("name", "双十一\u{0}"), .field("msgtype", "text"), .field("content", "hi"),
+            ])
+            #expect(multipart.status == .badRequest)
+            #expect(try await app.store.tasks(appid: nil, status: nil, limit: 10).isEmpty)
+        }
+    }
+
     @Test("hostile names show as text")
     func escaping() async throws {
         var account = TestAccounts.plain(2)
