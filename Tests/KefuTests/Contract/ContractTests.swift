@@ -16,10 +16,13 @@ extension EndToEndWaiting {
 /// The admin API against its OpenAPI document (docs/openapi.yaml), with schemathesis from PyPI
 /// driving a real `kefu serve` on each store: no 5xx, every status, content type and body as
 /// documented, schema-violating and hostile bodies refused with a 4xx in the error shape, and
-/// nothing stored by a refused request (`kefu_contract_hooks.py`). Then, on SQLite, again with a
-/// viewer token scoped to the seeded account: its 403s and 404s are documented too. (Roles and
-/// scopes are decided before the store is asked, and their store queries have their own tests on
-/// both backends, `ScopedTokenTests`: on PostgreSQL the viewer run added CI minutes and no check.)
+/// nothing stored by a refused request (`kefu_contract_hooks.py`): 20 examples per operation on
+/// SQLite, 15 on PostgreSQL (whose run adds the store's answers, not new routes). Then, on
+/// SQLite, again with a viewer token scoped to the seeded account: its 403s and 404s are
+/// documented too. Roles and scopes are decided before any handler runs, so the viewer run skips
+/// the store-nothing check (six reads after every refused call, most of its time), and their
+/// store queries have their own tests on both backends (`ScopedTokenTests`). These choices keep
+/// CI within its 40 minutes.
 @Suite("API contract (schemathesis)", .serialized,
        .enabled(if: Schemathesis.executable != nil || ProcessInfo.processInfo.environment["KEFU_CONTRACT_TESTS"] == "required",
                 "needs schemathesis (scripts/test installs it from PyPI into .build/contract-venv)"))
@@ -34,7 +37,7 @@ struct ContractTests {
         do {
             let server = try await harness.startServer(extra: ["--workers", "0"])
             try await Self.seed(harness)
-            for (role, examples) in backend == .sqlite ? [("admin", 20), ("viewer", 5)] : [("admin", 20)] {
+            for (role, examples) in backend == .sqlite ? [("admin", 20), ("viewer", 5)] : [("admin", 15)] {
                 let started = ContinuousClock.now
                 // The viewer's token is made after the admin's run, which may revoke every token it finds.
                 let token = role == "admin" ? harness.adminToken : try #require(try await TestHTTP.post(
@@ -43,7 +46,8 @@ struct ContractTests {
                 let run = try KefuProcess(
                     executable: st,
                     arguments: ["run", "\(server.baseURL)/api/v1/openapi.json", "--header", "Authorization: Bearer \(token)",
-                                "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,rejected_request_changes_nothing",
+                                "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection"
+                                    + (role == "admin" ? ",rejected_request_changes_nothing" : ""),
                                 "--max-examples", "\(examples)", "--seed", "1", "--workers", "1", "--no-color",
                                 "--request-timeout", "20", "--suppress-health-check", "all"],
                     environment: ["SCHEMATHESIS_HOOKS": "kefu_contract_hooks",

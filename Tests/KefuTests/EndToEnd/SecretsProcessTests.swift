@@ -7,7 +7,7 @@ import NIOHTTP1
 import Testing
 import WeChatProtocol
 
-extension EndToEnd {
+extension EndToEndWaiting {
 /// Secrets at rest with real `kefu` processes: three accounts added through the API, the SQLite
 /// file or a `pg_dump` searched for their secrets, and a master-key rotation done as the README
 /// says, sending before, during and after it.
