@@ -37,7 +37,7 @@ struct OverloadProcessTests {
         func next() -> Int { counter.withLock { $0 += 1; return $0 } }
     }
 
-    @Test("pushes at several times the store's capacity for 30 s: every push answered within 5 s by the server's clock (success or 503), every success in the ledger and no 503 in it, memory bounded",
+    @Test("pushes at several times the store's capacity for 30 s: every push answered within 5 s by the server's clock (success or 503), every success in the ledger and no push refused at once, memory bounded",
           arguments: StoreBackend.allCases)
     func overload(backend: StoreBackend) async throws {
         let harness = try await ProcessHarness(policy: BroadcastProcessTests.messagePolicy, backend: backend)
@@ -110,10 +110,16 @@ struct OverloadProcessTests {
             #expect(refused > 0, "the store was behind: some pushes were refused at once")
             #expect(successes > 0)
             #expect(peak > 0 && peak < Self.rssBoundMiB, "peak RSS \(peak) MiB")
-            // Every success is in the ledger, and no refused push is: one follower per push.
-            let audience = try await TestHTTP.get("\(server.baseURL)/api/v1/accounts/\(account.appid)/audience?limit=1", headers: harness.auth)
-            #expect(audience.json?["count"] as? Int == successes, "acknowledged pushes in the ledger: \(audience.json?["count"] ?? "?") of \(successes)")
+            // Every success is in the ledger, and no push refused at once is: one follower per
+            // push. A push whose transaction was still out at the 4 s deadline was answered 503
+            // too (`unavailable`) and may have committed (README: WeChat's retry is then known by
+            // its key), so the ledger holds the successes and at most those.
             let metrics = try await TestHTTP.get("\(server.baseURL)/metrics").body
+            let unanswered = Self.sample(metrics, #"kefu_callbacks{outcome="unavailable"}"#) ?? 0
+            let audience = try await TestHTTP.get("\(server.baseURL)/api/v1/accounts/\(account.appid)/audience?limit=1", headers: harness.auth)
+            let inLedger = audience.json?["count"] as? Int ?? -1
+            #expect(inLedger >= successes && inLedger <= successes + unanswered,
+                    "in the ledger: \(inLedger), acknowledged \(successes), answered 503 at the deadline \(unanswered)")
             #expect(metrics.contains(#"kefu_callbacks{outcome="overloaded"}"#), "/metrics shows the refusals")
             // Within WeChat's 5 s as the server measures it: the test's own client, 256 tasks on
             // two cores beside the whole suite, adds its own scheduling delay to what it sees
