@@ -63,10 +63,9 @@ extension BenchRunner {
                     let next = start + .seconds(second + 1)
                     if ContinuousClock.now < next { try await Task.sleep(for: next - ContinuousClock.now) }  // pacing, not a wait for a condition
                 }
-                let late = ContinuousClock.now - minuteEnd
-                if late > .seconds(1) {
-                    say(String(format: "soak: minute %d ended %.1f s late: this machine could not keep %d pushes/s", minute,
-                               Double(late.components.seconds) + Double(late.components.attoseconds) / 1e18, rate))
+                let late = Self.seconds(between: minuteEnd, ContinuousClock.now)
+                if late > 1 {
+                    say(String(format: "soak: minute %d ended %.1f s late: this machine could not keep %d pushes/s", minute, late, rate))
                 }
                 let sent = try await simulatorMessages(account, simulator: simulator)
                 var sample = try await Self.sample(serve: serve.process.processIdentifier, supervisor: workers.process.processIdentifier, url: url)

@@ -388,7 +388,7 @@ struct ConsoleController<Context: RequestContext> {
         var request = request
         let body = try await request.collectBody(upTo: formLimit)
         let text = String(buffer: body)
-        guard !text.utf8.contains(0), !text.lowercased().contains("%00") else { throw HTTPError(.badRequest, message: nulInForm) }
+        guard !text.utf8.contains(0), !text.contains("%00") else { throw HTTPError(.badRequest, message: nulInForm) }
         do {
             return try URLEncodedFormDecoder().decode(T.self, from: text)
         } catch {

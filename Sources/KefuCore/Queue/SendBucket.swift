@@ -3,12 +3,12 @@
 /// delivery. The rate holds over any window longer than that.
 ///
 /// A cap this small loses the tokens past it when a claim cycle takes longer than 100 ms (a
-/// loaded machine; 31 a second for an account set to 100 was seen). A one-second bucket was
-/// tried and taken back: with it, the multi-worker broadcasts on PostgreSQL stalled in a CI run
-/// on a loaded machine. The likely reason (not yet confirmed): the cap also bounds how much one
-/// claim takes, and with a whole second's tokens one worker claims up to 512 deliveries at once,
-/// more than it can start within half a lease, so claims go back and forth between workers.
-/// Raising it wants the claim's size bounded by what the loop can start, first.
+/// loaded machine; 31 a second for an account set to 100 was seen, 43.5 for 50 in CI). A
+/// one-second bucket was tried and taken back after multi-worker broadcasts on PostgreSQL
+/// stalled in CI; the stall came back without it, and its cause was the send loop claiming a
+/// fixed 512 it could not start within half a lease. Claims are now sized by the loop's pace
+/// (`SendPipeline.ahead`), so a bigger bucket can be tried again, with a test under load that
+/// it neither stalls multi-worker broadcasts nor bursts past the rate.
 public enum SendBucket {
     /// The most a bucket holds: a tenth of a second of sending, at least one token.
     public static func capacity(rate: Int) -> Double { max(1, Double(max(rate, 1)) / 10) }
