@@ -214,10 +214,28 @@ extension PostgresStore {
 }
 
 extension PostgresStore: SQLQueueSettling {
-    /// Locks the follower's row, so that a recording callback (which locks the follower before its
-    /// grants) and a settle never take the same two rows in opposite orders.
-    public func lockFollower(_ db: PGSession, appid: String, openid: String) async throws {
-        try await db.run("SELECT 1 AS one FROM followers WHERE appid = \(appid) AND openid = \(openid) FOR UPDATE")
+    /// Locks the followers' rows in key order (by primary key, as `recomputeWindowsSQL` finds
+    /// them), so that a recording callback (which locks the follower before its grants) and a
+    /// settle never take the same two rows in opposite orders.
+    public func lockFollowers(_ db: PGSession, appid: String, openids: [String]) async throws {
+        try await db.execute(
+            """
+            SELECT l.openid FROM unnest($2::text[]) WITH ORDINALITY AS v(openid, n)
+            CROSS JOIN LATERAL (SELECT openid FROM followers WHERE appid = $1 AND openid = v.openid LIMIT 1 FOR UPDATE) l
+            ORDER BY v.n
+            """, [.text(appid), .texts(openids)])
+    }
+
+    /// By key, as a claim spends them (`spendUnitsSQL`).
+    public func returnUnits(_ db: PGSession, appid: String, openids: [String], kinds: [String], counts: [Int64], now: Int64) async throws {
+        try await db.execute(
+            """
+            UPDATE grants g SET remaining = g.remaining + x.n
+            FROM (SELECT l.ctid AS row_at, v.n FROM unnest($2::text[], $3::text[], $4::bigint[]) AS v(openid, kind, n)
+                  CROSS JOIN LATERAL (SELECT ctid FROM grants WHERE appid = $1 AND openid = v.openid AND kind = v.kind
+                                      AND remaining IS NOT NULL AND closes_at > $5 LIMIT 1 FOR UPDATE) l) x
+            WHERE g.ctid = x.row_at
+            """, [.text(appid), .texts(openids), .texts(kinds), .ints(counts), .int(now)])
     }
 
     /// By key, followers locked in key order (`recomputeWindowsSQL`).

@@ -127,7 +127,18 @@ extension SQLiteStore {
 
 extension SQLiteStore: SQLQueueSettling {
     /// Nothing to lock: one writer runs at a time.
-    public func lockFollower(_ db: SQLiteSession, appid: String, openid: String) async throws {}
+    public func lockFollowers(_ db: SQLiteSession, appid: String, openids: [String]) async throws {}
+
+    public func returnUnits(_ db: SQLiteSession, appid: String, openids: [String], kinds: [String], counts: [Int64], now: Int64) async throws {
+        _ = try await db.connection.query(
+            """
+            UPDATE grants SET remaining = remaining + v.column3
+            FROM (VALUES \(Self.placeholders(rows: openids.count, columns: 3))) AS v
+            WHERE grants.appid = ? AND grants.openid = v.column1 AND grants.kind = v.column2
+              AND grants.remaining IS NOT NULL AND grants.closes_at > ?
+            """, (0..<openids.count).flatMap { [SQLiteData.text(openids[$0]), .text(kinds[$0]), .millis(counts[$0])] }
+                + [.text(appid), .millis(now)])
+    }
 
     public func recomputeWindows(_ db: SQLiteSession, appid: String, openids: [String], now: Int64) async throws {
         try await recomputeWindows(db.connection, appid: appid, openids: openids, now: now)

@@ -72,7 +72,10 @@ struct SendPipeline {
     /// Deliveries marked started in the store whose results are not recorded yet.
     private(set) var startedOpen = 0
     private(set) var claiming = false
+    /// The last claim came back empty: nothing was due.
     private var idle = false
+    /// A claim has brought deliveries since the loop began.
+    private var hasClaimed = false
     /// The start in flight.
     private var starting: [Pending]?
     /// The recording in flight: what it records, to hand back if it fails.
@@ -100,11 +103,13 @@ struct SendPipeline {
             waiting.removeAll()
             ready.removeAll()
         }
-        let unstarted = waiting.count + ready.count
-        let ahead = ahead(now: now)
-        if !stopping, !claiming, unstarted < min(configuration.lowWater, max(1, ahead / 2)) {
-            claiming = true
-            actions.append(.claim(afterIdle: idle, limit: min(configuration.batchSize, ahead - unstarted)))
+        if !stopping, !claiming {
+            // The start rate is measured only when a claim could go out, not at every event.
+            let unstarted = waiting.count + ready.count, ahead = ahead(now: now)
+            if unstarted < min(configuration.lowWater, max(1, ahead / 2)) {
+                claiming = true
+                actions.append(.claim(afterIdle: idle, limit: min(configuration.batchSize, ahead - unstarted)))
+            }
         }
         for next in ready {
             inFlight += 1
@@ -127,12 +132,14 @@ struct SendPipeline {
 
     /// Claimed deliveries that may wait unstarted: what this loop starts in a quarter of the lease
     /// at its recent rate, at least `concurrency` (enough to fill every place), at most what a
-    /// loop that keeps up holds (`lowWater + batchSize`). With nothing claimed or started the
-    /// rate says nothing (idle, not slow): the most.
+    /// loop that keeps up holds (`lowWater + batchSize`). A loop that has started nothing lately
+    /// because nothing was due (or it just began) is idle, not slow: the most. One whose claims
+    /// all went back unstarted is slow, and gets the least: that it holds nothing now does not
+    /// mean it would start a full claim in time.
     func ahead(now: Int64) -> Int {
         let most = configuration.lowWater + configuration.batchSize
         let started = recentStarts.lazy.filter { now - $0.at < Self.rateWindowMillis }.map(\.count).reduce(0, +)
-        if started == 0, waiting.isEmpty, ready.isEmpty, startedOpen == 0, starting == nil { return most }
+        if started == 0, idle || !hasClaimed, waiting.isEmpty, ready.isEmpty, startedOpen == 0, starting == nil { return most }
         let inQuarterLease = Double(started) * Double(configuration.leaseMillis / 4) / Double(Self.rateWindowMillis)
         return max(configuration.concurrency, min(most, Int(inQuarterLease)))
     }
@@ -164,6 +171,7 @@ struct SendPipeline {
     mutating func claimed(_ deliveries: [ClaimedDelivery], at: Int64) {
         claiming = false
         idle = deliveries.isEmpty
+        if !deliveries.isEmpty { hasClaimed = true }
         for delivery in deliveries {
             let pending = Pending(delivery: delivery, claimedAt: at)
             // Deliveries of an account this sender just paused go straight back.

@@ -272,6 +272,40 @@ struct SendQueueTests {
         }
     }
 
+    @Test("one recording hands many claims back set-based: every unit and budget slot returns, errcodes and attempts as given; claims not held are reported and unchanged",
+          arguments: StoreBackend.allCases)
+    func handBacks(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            try await Self.setUp(store, count: 6, budget: 6)
+            let now = Self.t0 + 10_000
+            let id = try await Self.task(store, at: now)
+            _ = try await store.startDueTasks(now: now)
+            _ = try await store.claimDeliveries(owner: "w", now: now, limit: 0, leaseMillis: 60_000)
+            let claimed = try await store.claimDeliveries(owner: "w", now: now + 1000, limit: 10, leaseMillis: 60_000)
+            #expect(claimed.count == 6)
+            let byOpenid = Dictionary(uniqueKeysWithValues: claimed.map { ($0.openid, $0) })
+            func back(_ openid: String, errcode: Int? = nil, counts: Bool = false) -> DeliveryResult {
+                DeliveryResult(delivery: byOpenid[openid]!, outcome: .retry(dueAt: now + 2000, errcode: errcode, countsAsAttempt: counts), at: now + 1500)
+            }
+            // A worker that does not hold o5 hands it back: reported, nothing changes.
+            #expect(try await store.recordResults([back("o5")], owner: "other") == [byOpenid["o5"]!.id])
+            let notOwned = try await store.recordResults(["o0", "o1", "o2", "o3"].map { back($0) } + [back("o4", errcode: -1, counts: true)], owner: "w")
+            #expect(notOwned.isEmpty)
+            let waiting = try await store.deliveries(taskId: id, state: .pending, limit: 10, afterId: nil)
+            #expect(Set(waiting.map(\.openid)) == ["o0", "o1", "o2", "o3", "o4"], "back in the queue; o5 still claimed")
+            for openid in ["o0", "o1", "o2", "o3", "o4"] {
+                let follower = try await store.follower(appid: Self.appid, openid: openid, now: now + 1500, recent: 1)
+                #expect(follower?.grants.first?.remaining == 5, "\(openid)'s unit comes back")
+                #expect(follower?.recentDeliveries.first?.errcode == (openid == "o4" ? -1 : nil))
+            }
+            #expect(try await store.follower(appid: Self.appid, openid: "o5", now: now + 1500, recent: 1)?.grants.first?.remaining == 4)
+            // The day's budget of 6 has o5's slot spent and the five others back.
+            let again = try await store.claimDeliveries(owner: "w2", now: now + 3000, limit: 10, leaseMillis: 60_000)
+            #expect(Set(again.map(\.openid)) == ["o0", "o1", "o2", "o3", "o4"])
+            #expect(again.allSatisfy { $0.attempts == ($0.openid == "o4" ? 1 : 0) }, "an attempt counted only where asked")
+        }
+    }
+
     @Test("WeChat's answers update the ledger: 45015 closes the window, 43004 unsubscribes", arguments: StoreBackend.allCases)
     func ledgerEffects(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in

@@ -69,6 +69,25 @@ struct SendPipelineTests {
         #expect(pipeline.startedOpen == 4)
     }
 
+    @Test("a loop whose claims all went back unstarted is slow, not idle: its next claim fills its places, not a batch")
+    func handedBackIsNotIdle() {
+        var pipeline = Self.pipeline(concurrency: 4, lowWater: 256, leaseMillis: 4_000, batchSize: 512)
+        #expect(Self.claims(pipeline.next(now: 0, stopping: false)) == [512])
+        pipeline.claimed(Self.deliveries(40), at: 0)
+        pipeline.started(Self.start(pipeline.next(now: 0, stopping: false)) ?? [], at: 0)
+        for id in Self.sends(pipeline.next(now: 0, stopping: false)) { pipeline.sent(Self.sent(id, at: 1_000), pause: nil) }
+        #expect(Self.record(pipeline.next(now: 1_000, stopping: false))?.results.count == 4)
+        pipeline.recorded(ok: true, retry: true)
+        // The next start's statement fails after a while (a loaded store): nothing more starts,
+        // and at half the lease every claim goes back.
+        #expect(Self.start(pipeline.next(now: 1_000, stopping: false)) == [5, 6, 7, 8])
+        pipeline.started(nil, at: 2_500)
+        #expect(Self.record(pipeline.next(now: 2_500, stopping: false))?.results.count == 36, "all 36 waited half the lease")
+        pipeline.recorded(ok: true, retry: true)
+        #expect(pipeline.waiting.isEmpty && pipeline.startedOpen == 0)
+        #expect(Self.claims(pipeline.next(now: 3_100, stopping: false)) == [4], "nothing started for 2 s: enough for the places")
+    }
+
     @Test("a slow loop claims what it starts in a quarter of its lease, not a whole batch; one that starts nothing claims only enough to fill its places")
     func claimsFollowTheStartRate() {
         // 4 places, a 4 s lease, batches of 512: one group of 4 started every 200 ms is 20 a
@@ -98,7 +117,9 @@ struct SendPipelineTests {
         #expect(later == [10], "one claim, at 1.6 s once 36 were started (18 in a quarter lease) and 8 wait: of 18 less those 8")
 
         // Claimed work and no start for the whole measuring window: only enough to fill the places.
-        #expect(pipeline.ahead(now: 10_000) == 256 + 512, "drained and idle again")
+        #expect(pipeline.ahead(now: 10_000) == 4, "drained, nothing started for 2 s, no empty claim yet: not known to be idle")
+        pipeline.claimed([], at: 10_000)  // the claim made at 1.6 s comes back empty
+        #expect(pipeline.ahead(now: 10_000) == 256 + 512, "a claim came back empty: idle")
         pipeline.claimed(Self.deliveries(8, from: 100), at: 10_000)
         #expect(pipeline.ahead(now: 12_500) == 4)
         // 64 started in the last 2 s is 32 a second: 480 in the quarter of a 60 s lease, and with
