@@ -214,15 +214,14 @@ extension PostgresStore {
 }
 
 extension PostgresStore: SQLQueueSettling {
-    /// Locks the followers' rows in key order (by primary key, as `recomputeWindowsSQL` finds
-    /// them), so that a recording callback (which locks the follower before its grants) and a
-    /// settle never take the same two rows in opposite orders.
+    /// Locks the followers' rows in the order given (sorted by the caller), each found by primary
+    /// key as `recomputeWindowsSQL` finds them, so that a recording callback (which locks the
+    /// follower before its grants) and a settle never take the same two rows in opposite orders.
     public func lockFollowers(_ db: PGSession, appid: String, openids: [String]) async throws {
         try await db.execute(
             """
-            SELECT l.openid FROM unnest($2::text[]) WITH ORDINALITY AS v(openid, n)
+            SELECT l.openid FROM unnest($2::text[]) AS v(openid)
             CROSS JOIN LATERAL (SELECT openid FROM followers WHERE appid = $1 AND openid = v.openid LIMIT 1 FOR UPDATE) l
-            ORDER BY v.n
             """, [.text(appid), .texts(openids)])
     }
 

@@ -13,14 +13,15 @@ public protocol SQLQueueSettling: SQLStore {
     func recomputeWindows(_ db: Session, appid: String, openids: [String], now: Int64) async throws
 }
 
-/// Settling claimed deliveries: groups marked started before their calls, results recorded, units and budget given back for sends that did
-/// not go out, WeChat's verdicts about followers applied to the ledger, expired leases recovered.
-/// (Claiming stays per backend: `claimDeliveries`.)
+/// A follower's grant of one kind: the units handed back to it are counted by this.
 struct GrantUnit: Hashable {
     var openid: String
     var kind: String
 }
 
+/// Settling claimed deliveries: groups marked started before their calls, results recorded, units and budget given back for sends that did
+/// not go out, WeChat's verdicts about followers applied to the ledger, expired leases recovered.
+/// (Claiming stays per backend: `claimDeliveries`.)
 extension SQLQueueSettling {
     public func markStarted(_ ids: [Int64], owner: String, now: Int64) async throws -> [Int64] {
         guard !ids.isEmpty else { return [] }
@@ -84,6 +85,7 @@ extension SQLQueueSettling {
                     RETURNING id
                     """)
                 owned.formUnion(back.map { $0.int64("id") })
+                if !back.isEmpty { try await db.notify(.deliveries) }
             }
             // Skipped and failed, one by one: few, each with its reason.
             for result in results {
@@ -115,7 +117,6 @@ extension SQLQueueSettling {
                 if let effect = result.ledgerEffect { effects.append((result.delivery.appid, result.delivery.openid, effect)) }
             }
             try await refund(db, refunds.map { ($0.delivery, $0.at) }, effects: effects)
-            if !requeued.isEmpty, !owned.isEmpty { try await db.notify(.deliveries) }
             return notOwned
         }
     }
