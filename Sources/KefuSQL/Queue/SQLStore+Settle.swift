@@ -42,29 +42,17 @@ extension SQLQueueSettling {
     @discardableResult
     public func recordResults(_ results: [DeliveryResult], owner: String) async throws -> [Int64] {
         guard !results.isEmpty else { return [] }
+        let sent = results.filter { if case .sent = $0.outcome { true } else { false } }
+        if sent.count == results.count {
+            // Only sends that went out — a broadcast's batches, nearly always: one statement,
+            // without a transaction around it. Every call's place in the sender is free again only
+            // once this returns, so on PostgreSQL the BEGIN and COMMIT round trips it saves are
+            // waited for by every call.
+            try await inOneStatement { db in try await recordSent(db, sent) }
+            return []
+        }
         return try await inTransaction { db in
-            // Sends that went out, in one statement. The truth wins even if the lease was lost
-            // meanwhile: it was sent.
-            let sent = results.filter { if case .sent = $0.outcome { true } else { false } }
-            if !sent.isEmpty, sent.allSatisfy({ $0.wechatMedia == nil }) {
-                try await db.run(
-                    """
-                    UPDATE deliveries SET state = 'sent', sent_at = v.at, errcode = 0, reason = NULL, attempts = attempts + 1,
-                        lease_owner = NULL, lease_expires_at = NULL
-                    FROM \(table: [("id", .ints(sent.map(\.delivery.id))), ("at", .ints(sent.map(\.at)))]) AS v
-                    WHERE deliveries.id = v.id AND deliveries.state IN ('sending', 'pending', 'skipped')
-                    """)
-            } else if !sent.isEmpty {
-                // Messages naming library files: the WeChat ids they went out with, for the log.
-                try await db.run(
-                    """
-                    UPDATE deliveries SET state = 'sent', sent_at = v.at, errcode = 0, reason = NULL, attempts = attempts + 1,
-                        lease_owner = NULL, lease_expires_at = NULL, wechat_media = NULLIF(v.media, '')
-                    FROM \(table: [("id", .ints(sent.map(\.delivery.id))), ("at", .ints(sent.map(\.at))),
-                                  ("media", .texts(sent.map { $0.wechatMedia ?? "" }))]) AS v
-                    WHERE deliveries.id = v.id AND deliveries.state IN ('sending', 'pending', 'skipped')
-                    """)
-            }
+            try await recordSent(db, sent)
             var owned: Set<Int64> = []
             // Back to the queue — hand-backs of claims never sent are most of these — in one
             // statement: a hand-back of a hundred claims was a hundred updates and a hundred
@@ -118,6 +106,30 @@ extension SQLQueueSettling {
             }
             try await refund(db, refunds.map { ($0.delivery, $0.at) }, effects: effects)
             return notOwned
+        }
+    }
+
+    /// Sends that went out, in one statement. The truth wins even if the lease was lost meanwhile:
+    /// it was sent.
+    func recordSent(_ db: Session, _ sent: [DeliveryResult]) async throws {
+        if !sent.isEmpty, sent.allSatisfy({ $0.wechatMedia == nil }) {
+            try await db.run(
+                """
+                UPDATE deliveries SET state = 'sent', sent_at = v.at, errcode = 0, reason = NULL, attempts = attempts + 1,
+                    lease_owner = NULL, lease_expires_at = NULL
+                FROM \(table: [("id", .ints(sent.map(\.delivery.id))), ("at", .ints(sent.map(\.at)))]) AS v
+                WHERE deliveries.id = v.id AND deliveries.state IN ('sending', 'pending', 'skipped')
+                """)
+        } else if !sent.isEmpty {
+            // Messages naming library files: the WeChat ids they went out with, for the log.
+            try await db.run(
+                """
+                UPDATE deliveries SET state = 'sent', sent_at = v.at, errcode = 0, reason = NULL, attempts = attempts + 1,
+                    lease_owner = NULL, lease_expires_at = NULL, wechat_media = NULLIF(v.media, '')
+                FROM \(table: [("id", .ints(sent.map(\.delivery.id))), ("at", .ints(sent.map(\.at))),
+                              ("media", .texts(sent.map { $0.wechatMedia ?? "" }))]) AS v
+                WHERE deliveries.id = v.id AND deliveries.state IN ('sending', 'pending', 'skipped')
+                """)
         }
     }
 
