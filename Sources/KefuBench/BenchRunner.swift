@@ -22,6 +22,9 @@ public struct BenchRunner: Sendable {
         public var delayed = 100_000
         public var delaySeconds = 60
         public var sendSeconds = 20
+        /// Fan-out: how long the simulator waits before each answer once its capacity is
+        /// measured (0: at once, as on loopback). WeChat answers from across the internet.
+        public var wechatLatencyMillis = 0
         /// Interactions per round of the store phase, at each batch size.
         public var storeInteractions = 5_000
         /// The soak phase: how long, and how many pushes a second.
@@ -204,6 +207,12 @@ public struct BenchRunner: Sendable {
         say(String(format: "fan-out: simulator capacity %.0f sends/s (median of %@)", capacity,
                    rounds.map { String(format: "%.0f", $0) }.joined(separator: ", ")))
 
+        if configuration.wechatLatencyMillis > 0 {
+            let set = try await TestHTTP.post("\(simulator.baseURL)/sim/faults",
+                                              TestHTTP.json(["latency_ms": configuration.wechatLatencyMillis] as [String: Any]))
+            guard set.status == 200 else { throw BenchError(message: "simulator latency not set: \(set.body)") }
+            say("fan-out: the simulator answers each call after \(configuration.wechatLatencyMillis) ms from here on")
+        }
         // Progress is read from the simulator (what WeChat accepted), not from the store, so the
         // measurement adds no load to the database it measures.
         let before = try await simulatorMessages(account, simulator: simulator)
@@ -233,9 +242,15 @@ public struct BenchRunner: Sendable {
         let report = FanOutReport(followers: configuration.followers, seedSeconds: seedSeconds, snapshotSeconds: snapshotSeconds,
                                   queued: queued, simulatorCapacityPerSecond: capacity, simulatorCapacityRounds: rounds,
                                   sendPerSecond: sendRate,
-                                  sendRatio: capacity > 0 ? sendRate / capacity : 0, workerPeakResidentMiB: peakMiB)
-        say(String(format: "fan-out: kefu sent %.0f/s (ratio %.2f of the simulator's capacity); worker peak RSS %.0f MiB",
-                   sendRate, report.sendRatio, peakMiB))
+                                  sendRatio: capacity > 0 ? sendRate / capacity : 0, workerPeakResidentMiB: peakMiB,
+                                  wechatLatencyMillis: configuration.wechatLatencyMillis)
+        if configuration.wechatLatencyMillis > 0 {
+            say(String(format: "fan-out: kefu sent %.0f/s with each answer after %d ms; worker peak RSS %.0f MiB",
+                       sendRate, configuration.wechatLatencyMillis, peakMiB))
+        } else {
+            say(String(format: "fan-out: kefu sent %.0f/s (ratio %.2f of the simulator's capacity); worker peak RSS %.0f MiB",
+                       sendRate, report.sendRatio, peakMiB))
+        }
         return report
     }
 

@@ -30,6 +30,8 @@ struct Bench: AsyncParsableCommand {
     var delaySeconds = 60
     @Option(help: "Seconds of sending measured against the simulator.")
     var sendSeconds = 20
+    @Option(help: "Fan-out: milliseconds the simulator waits before each answer once its capacity is measured (WeChat's latency; 0: none).")
+    var wechatLatencyMs = 0
     @Option(help: "Interactions per round of the store phase, at each batch size.")
     var storeInteractions = 5_000
     @Option(help: "Backends, comma-separated: sqlite, postgres.")
@@ -58,6 +60,7 @@ struct Bench: AsyncParsableCommand {
         configuration.delayed = try check(delayed, "delayed", 1...10_000_000)
         configuration.delaySeconds = try check(delaySeconds, "delay-seconds", 1...3600)
         configuration.sendSeconds = try check(sendSeconds, "send-seconds", 1...3600)
+        configuration.wechatLatencyMillis = try check(wechatLatencyMs, "wechat-latency-ms", 0...10_000)
         configuration.storeInteractions = try check(storeInteractions, "store-interactions", 100...1_000_000)
         configuration.soakMinutes = try check(minutes, "minutes", 1...1440)
         configuration.soakPushRate = try check(soakPushRate, "soak-push-rate", 1...5_000)

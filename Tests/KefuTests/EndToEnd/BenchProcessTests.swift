@@ -57,7 +57,7 @@ struct BenchProcessTests {
         let directory = try TemporaryDirectory(prefix: "kefu-bench-test")
         defer { directory.remove() }
         let (_, report) = try await Self.bench(
-            ["--backends", "postgres", "--phases", "fan-out", "--followers", "500", "--send-seconds", "1"],
+            ["--backends", "postgres", "--phases", "fan-out", "--followers", "500", "--send-seconds", "1", "--wechat-latency-ms", "20"],
             in: directory, logName: "bench-phases")
         #expect((report["configuration"] as? [String: Any])?["phases"] as? [String] == ["fan-out"])
         let backends = report["backends"] as? [[String: Any]] ?? []
@@ -70,11 +70,20 @@ struct BenchProcessTests {
         let fanOut = backend["fanOut"] as? [String: Any] ?? [:]
         #expect(fanOut["queued"] as? Int == 500, "the whole audience snapshotted")
         #expect((fanOut["simulatorCapacityRounds"] as? [Double])?.count == 3)
+        // Sent with WeChat's latency: the simulator waited before every answer.
+        #expect(fanOut["wechatLatencyMillis"] as? Int == 20 && (fanOut["sendPerSecond"] as? Double ?? 0) > 0)
 
         let refused = try KefuProcess(executable: KefuProcess.benchBinary, arguments: ["--phases", "ingestion,warp"], directory: directory.path, logName: "bench-refused")
         try await eventually("the refusal", timeout: .seconds(30), poll: .milliseconds(50)) { !refused.process.isRunning }
         #expect(refused.process.terminationStatus != 0)
         #expect(refused.output.contains("--phases: warp is not ingestion, fan-out, delayed, store or soak"), "\(refused.output.suffix(500))")
+        for latency in ["-1", "10001"] {
+            let bad = try KefuProcess(executable: KefuProcess.benchBinary, arguments: ["--wechat-latency-ms=\(latency)"], directory: directory.path,
+                                      logName: "bench-refused-latency")
+            try await eventually("the refusal", timeout: .seconds(30), poll: .milliseconds(50)) { !bad.process.isRunning }
+            #expect(bad.process.terminationStatus != 0)
+            #expect(bad.output.contains("--wechat-latency-ms: must be between 0 and 10000"), "\(bad.output.suffix(500))")
+        }
     }
 }
 }
