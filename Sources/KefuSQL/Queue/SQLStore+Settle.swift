@@ -112,7 +112,8 @@ extension SQLQueueSettling {
     /// Sends that went out, in one statement. The truth wins even if the lease was lost meanwhile:
     /// it was sent.
     func recordSent(_ db: Session, _ sent: [DeliveryResult]) async throws {
-        if !sent.isEmpty, sent.allSatisfy({ $0.wechatMedia == nil }) {
+        guard !sent.isEmpty else { return }
+        if sent.allSatisfy({ $0.wechatMedia == nil }) {
             try await db.run(
                 """
                 UPDATE deliveries SET state = 'sent', sent_at = v.at, errcode = 0, reason = NULL, attempts = attempts + 1,
@@ -120,7 +121,7 @@ extension SQLQueueSettling {
                 FROM \(table: [("id", .ints(sent.map(\.delivery.id))), ("at", .ints(sent.map(\.at)))]) AS v
                 WHERE deliveries.id = v.id AND deliveries.state IN ('sending', 'pending', 'skipped')
                 """)
-        } else if !sent.isEmpty {
+        } else {
             // Messages naming library files: the WeChat ids they went out with, for the log.
             try await db.run(
                 """

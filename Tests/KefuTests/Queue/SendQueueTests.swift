@@ -269,7 +269,7 @@ struct SendQueueTests {
                 #expect(notOwned == [1])
                 #expect(try await store.deliveries(taskId: id, state: .failed, limit: 5, afterId: nil).isEmpty)
                 // …and a late answer that it was sent is the truth, whoever holds the delivery now
-                // (a recording of sends only is one statement, without the ownership check).
+                // (a recording of sends only is one statement, outside a transaction).
                 let late = try await store.recordResults(Self.sent([claimed[1]], at: now + 4000), owner: "dead")
                 #expect(late.isEmpty)
                 #expect(try await store.taskStats(id: id).sent == 1)
