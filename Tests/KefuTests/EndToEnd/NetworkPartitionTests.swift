@@ -1,4 +1,5 @@
 import Foundation
+import KefuApp
 import KefuCore
 import KefuTestSupport
 import Testing
@@ -130,8 +131,8 @@ struct NetworkPartitionTests {
             let sent = stats["sent"] as? Int ?? 0, skipped = stats["skipped"] as? Int ?? 0
             #expect(sent + skipped == Self.followers, "\(stats)")
             // Skipped as "outcome unknown": only what w1 had started and not recorded when cut,
-            // at most its two processes' send concurrency (64 each).
-            #expect(skipped <= 2 * 64, "\(stats)")
+            // at most its two processes' send concurrency (the default, each).
+            #expect(skipped <= 2 * KefuConfiguration().sendConcurrency, "\(stats)")
             let w1 = workers[0].output
             let recovered = processes.filter { $0.output.contains("expired leases recovered") }.map(\.logPath)
             print("leases recovered by: \(recovered); w1 after the cut: \(w1.components(separatedBy: "store failure").count - 1) store-failure lines; fenced results logged: \(w1.contains("no longer held were not recorded")); lost claims logged: \(w1.contains("claims lost before their calls went out"))")
