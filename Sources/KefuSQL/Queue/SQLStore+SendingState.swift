@@ -58,7 +58,10 @@ extension SQLStore {
 
     public func liftAccountPauses(reasonPrefix: String) async throws {
         try await inTransaction { db in
-            try await db.run("DELETE FROM account_pauses WHERE substr(reason, 1, \(reasonPrefix.count)) = \(reasonPrefix)")
+            // The length is the store's own `length` of the bound text: a bound integer is a
+            // bigint on PostgreSQL, where `substr` takes an integer (SQLSTATE 42883), and
+            // `length` counts characters as `substr` does, where Swift's count is graphemes.
+            try await db.run("DELETE FROM account_pauses WHERE substr(reason, 1, length(\(reasonPrefix))) = \(reasonPrefix)")
             try await db.notify(.deliveries)
         }
     }

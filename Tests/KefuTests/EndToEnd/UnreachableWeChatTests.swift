@@ -81,10 +81,11 @@ struct UnreachableWeChatTests {
             }
             #expect(worker!.output.contains("WeChat reachable again"))
         } catch {
+            // What the worker saw is what explains a stall; the harness's directory goes with it.
+            Issue.record("\(error)\n--- worker log ---\n\(worker?.output.suffix(6000) ?? "")")
             try? await worker?.stop()
             try? await late?.stop()
             await harness.shutdown()
-            throw error
         }
         try await worker?.stop()
         try await late?.stop()

@@ -63,6 +63,38 @@ struct SendQueueTests {
         }
     }
 
+    @Test("lifting pauses by reason prefix removes exactly those, whatever the prefix holds", arguments: StoreBackend.allCases)
+    func liftPausesByPrefix(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            let reasons = [
+                AccountPause.unreachablePrefix + "connection refused",
+                "daily quota exhausted (45009)",
+                "WeChat unreachable", // the prefix without its ": "
+                "微信 不可达: 超时",
+                "100%_' OR 1=1 --",
+            ]
+            var appids: [String] = []
+            for (index, reason) in reasons.enumerated() {
+                let account = TestAccounts.plain(40 + index)
+                try await store.createAccount(account)
+                try await store.pauseAccount(appid: account.appid, pause: AccountPause(until: Self.t0 + 60_000, reason: reason))
+                appids.append(account.appid)
+            }
+            func paused() async throws -> [String] {
+                var reasons: [String] = []
+                for appid in appids { if let pause = try await store.accountPause(appid: appid, now: Self.t0) { reasons.append(pause.reason) } }
+                return reasons
+            }
+            try await store.liftAccountPauses(reasonPrefix: AccountPause.unreachablePrefix)
+            #expect(try await paused() == Array(reasons.dropFirst()))
+            // Characters, not bytes, and no pattern: `%` and `_` are themselves, a quote is data.
+            try await store.liftAccountPauses(reasonPrefix: "微信 不可达")
+            try await store.liftAccountPauses(reasonPrefix: "100%_' OR")
+            try await store.liftAccountPauses(reasonPrefix: "%")
+            #expect(try await paused() == ["daily quota exhausted (45009)", "WeChat unreachable"])
+        }
+    }
+
     @Test("the snapshot leaves out followers at or below the account's reserve", arguments: StoreBackend.allCases)
     func reserve(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in
