@@ -21,6 +21,20 @@ public final class TokenProvider: Sendable {
     let margin: Int64 = 300_000
     private let cache = Mutex<[String: StoredAccessToken]>([:])
     private let fetches = Mutex<Int>(0)
+    /// Lookups under way in this process, by account and the token they replace. Callers that
+    /// arrive meanwhile wait for that one instead of taking turns at the refresh lock: when
+    /// WeChat cannot be reached, a hundred sends to one account failed one after another, each
+    /// polling the store every 50 ms until the lock was theirs, and held their places as long.
+    private let lookups = Mutex<[Lookup: Task<String, any Error>]>([:])
+
+    /// Callers waiting for a lookup (tests wait for them to have joined).
+    private let waiting = Mutex(0)
+    var callersWaiting: Int { waiting.withLock { $0 } }
+
+    struct Lookup: Hashable {
+        var appid: String
+        var stale: String?
+    }
 
     public init(store: any TokenStore, api: any WeChatClient, clock: any WallClock, owner: String, logger: Logger) {
         self.store = store
@@ -47,6 +61,25 @@ public final class TokenProvider: Sendable {
     private func token(for account: Account, replacing stale: String?) async throws -> String {
         let now = clock.nowMillis()
         if stale == nil, let cached = cache.withLock({ $0[account.appid] }), cached.expiresAt - margin > now { return cached.token }
+        let key = Lookup(appid: account.appid, stale: stale)
+        let (lookup, first) = lookups.withLock { lookups in
+            if let running = lookups[key] { return (running, false) }
+            // Unstructured: the lookup is every waiting caller's, so the first caller's
+            // cancellation must not end it for the others; it ends by itself (20 s at most).
+            let lookup = Task { try await self.lookUp(for: account, replacing: stale) }
+            lookups[key] = lookup
+            return (lookup, true)
+        }
+        waiting.withLock { $0 += 1 }
+        let result = await lookup.result
+        waiting.withLock { $0 -= 1 }
+        if first { _ = lookups.withLock { $0.removeValue(forKey: key) } }
+        return try result.get()
+    }
+
+    /// The token from the store, or fetched from WeChat under the refresh lock (waiting up to
+    /// 20 s for another process that holds it).
+    private func lookUp(for account: Account, replacing stale: String?) async throws -> String {
         let deadline = ContinuousClock.now + .seconds(20)
         while true {
             let now = clock.nowMillis()

@@ -55,6 +55,32 @@ struct TokenProviderTests {
         #expect(endpoint.calls.count == 2)
     }
 
+    @Test("concurrent callers in one process share one lookup: WeChat unreachable is one refused fetch for all of them, not one each in turn")
+    func concurrentCallersShareOneLookup() async throws {
+        let store = MemoryTokenStore()
+        let endpoint = TokenEndpoint([.unreachable, .token("FRESH")])
+        let account = TestAccounts.plain(1)
+        let provider = TokenProvider(store: store, api: endpoint, clock: SystemWallClock(), owner: "process-1", logger: Logger.test())
+        // A lookup under way (the store's lock held by another process makes it wait), joined
+        // by 100 more callers; the lock given back, the one fetch fails for them all.
+        #expect(try await store.lockTokenRefresh(appid: account.appid, owner: "other", now: SystemWallClock().nowMillis(), ttlMillis: 60_000))
+        let failures = Counter()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    do { _ = try await provider.token(for: account) } catch { _ = failures.next() }
+                }
+            }
+            try? await eventually("100 callers waiting for the lookup") { provider.callersWaiting == 100 }
+            try? await store.releaseTokenRefresh(appid: account.appid, owner: "other")
+        }
+        #expect(failures.count == 100)
+        #expect(endpoint.calls.count == 1, "one fetch for 100 callers")
+        // The failed lookup is not kept: the next caller asks again, and gets the token.
+        #expect(try await provider.token(for: account) == "FRESH")
+        #expect(endpoint.calls.count == 2)
+    }
+
     @Test("a stored token is shared: a second provider does not call WeChat")
     func shared() async throws {
         let store = MemoryTokenStore()
