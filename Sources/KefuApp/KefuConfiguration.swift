@@ -42,7 +42,7 @@ public struct KefuConfiguration: Sendable {
     public var answerPushWithinMillis: Int64 = 4_000
     /// Deliveries started and not yet recorded at once, per sender (calls to WeChat in flight
     /// and results being written): the most a crash can leave "outcome unknown".
-    public var sendConcurrency: Int = 64
+    public var sendConcurrency: Int = 128
     /// What to do with a send that may have reached WeChat before its worker died.
     public var unknownOutcome: UnknownOutcomePolicy = .skip
     /// How long a worker's claim on a delivery lasts; a dead worker's claims expire after it.

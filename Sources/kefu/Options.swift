@@ -74,7 +74,7 @@ struct LoggingOptions: ParsableArguments {
 
 /// Options of the commands that run workers (`serve` and `worker`).
 struct WorkerOptions: ParsableArguments {
-    @Option(help: "Deliveries started and not yet recorded per sender: calls to WeChat in flight and results being written; the most a crash leaves \"outcome unknown\" (default 64).")
+    @Option(help: "Deliveries started and not yet recorded per sender: calls to WeChat in flight and results being written; the most a crash leaves \"outcome unknown\" (default 128).")
     var sendConcurrency: Int?
 
     @Option(help: "skip (default: at-most-once) or retry (at-least-once): a send that may have reached WeChat before its worker died.")

@@ -15,9 +15,10 @@ public struct Sender: Service {
         /// Deliveries started and not yet recorded at once, per sender: calls to WeChat in flight
         /// and results waiting to be written. A crash leaves at most this many "outcome unknown".
         /// A place is free again only once its result is written, and a start waits for a
-        /// quarter of the places, so about half of them are calls in flight. The default, 64,
-        /// keeps as many calls out as 32 did before starts were marked; 128 sends as fast as the
-        /// sender did then on loopback, and is not the default yet (README, Performance).
+        /// quarter of the places, so about half of them are calls in flight. The default, 128,
+        /// sends as fast as the sender did before starts were marked (32 calls, no bound), where
+        /// 64 sent a fifth less on SQLite and an eighth less on PostgreSQL (measured with
+        /// `kefu-bench`, see the README's Performance section).
         public var concurrency: Int
         /// Deliveries claimed at once at most; a new claim starts when fewer than `lowWater`
         /// claimed deliveries wait to be started. A loop slower than a quarter-lease's worth of
@@ -35,7 +36,7 @@ public struct Sender: Service {
         public var idlePoll: Duration
         public var unknownOutcome: UnknownOutcomePolicy
 
-        public init(concurrency: Int = 64, batchSize: Int? = nil, leaseMillis: Int64 = 60_000,
+        public init(concurrency: Int = 128, batchSize: Int? = nil, leaseMillis: Int64 = 60_000,
                     idlePoll: Duration = .milliseconds(50), unknownOutcome: UnknownOutcomePolicy = .skip) {
             self.concurrency = concurrency
             self.batchSize = batchSize ?? max(64, concurrency * 8)
